@@ -1,0 +1,354 @@
+//! The Mark ID HTTP client: one `reqwest::Client`, basic auth, timeouts, the token retry policy
+//! and a streamed /process upload that reports its progress.
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+
+use super::error::{ApiError, Endpoint, HttpFailure, NetworkFailure};
+use super::process::ProcessRequest;
+use super::token::{TokenRequest, TokenResponse};
+use crate::secret::Secret;
+
+/// How the client reaches the API. Built from the config's `[api]` table.
+#[derive(Clone, Debug)]
+pub struct ClientSettings {
+    /// Scheme and host, e.g. `https://ivs.markid.eu`.
+    pub base_url: url::Url,
+    /// API key: the basic-auth user name.
+    pub key: String,
+    /// API secret: the basic-auth password.
+    pub secret: Secret,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole token call.
+    pub token_timeout: Duration,
+    /// Time allowed for a whole /process call, upload included (20 MB on a slow line).
+    pub process_timeout: Duration,
+    /// How many times a transient token failure is retried.
+    pub token_retries: u32,
+    /// The longest wait between two tries, also the cap on a 429's Retry-After.
+    pub max_backoff: Duration,
+}
+
+/// Bytes of the /process body handed to the connection so far, out of the total.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UploadProgress {
+    /// Bytes sent.
+    pub sent: u64,
+    /// Bytes in the whole body.
+    pub total: u64,
+}
+
+impl UploadProgress {
+    /// Fraction done, 0.0 to 1.0.
+    pub fn fraction(&self) -> f32 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.sent as f64 / self.total as f64) as f32
+        }
+    }
+}
+
+/// Receives upload progress; called from the runtime's threads, so it must be quick.
+pub type ProgressCallback = Arc<dyn Fn(UploadProgress) + Send + Sync>;
+
+/// A created verification session.
+#[derive(Clone, Debug)]
+pub struct TokenSession {
+    /// The token for /process; spent by that call.
+    pub auth_token: Secret,
+    /// Mark ID's reference for this verification, shown to staff.
+    pub scan_ref: String,
+    /// The client id the session was created for.
+    pub client_id: String,
+    /// The whole answer, for the allowed documents and the defaults in force.
+    pub response: TokenResponse,
+}
+
+/// Size of the pieces the /process body is streamed in; small enough for smooth progress.
+const UPLOAD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// First wait before retrying a transient token failure; doubled on each try.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The Mark ID API client. Cheap to clone: the connection pool is shared.
+#[derive(Clone, Debug)]
+pub struct MarkIdClient {
+    http: reqwest::Client,
+    settings: Arc<ClientSettings>,
+}
+
+impl MarkIdClient {
+    /// Builds the client. Fails only when the TLS backend cannot start.
+    pub fn new(settings: ClientSettings) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .user_agent(concat!("markid-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| ApiError::Network {
+                endpoint: Endpoint::Token,
+                failure: NetworkFailure::Tls,
+                token_spent: false,
+                detail: error_chain(&error),
+            })?;
+        Ok(Self {
+            http,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &ClientSettings {
+        &self.settings
+    }
+
+    fn url(&self, endpoint: Endpoint) -> url::Url {
+        let mut url = self.settings.base_url.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}{}", endpoint.path()));
+        url
+    }
+
+    /// POST /api/v2/token. Validates the request first (no token is spent on a mistake), then
+    /// retries transient failures (connect errors, 429 honouring Retry-After, 5xx) with a capped
+    /// exponential backoff.
+    pub async fn create_token(&self, request: &TokenRequest) -> Result<TokenSession, ApiError> {
+        request.validate()?;
+        let body = serde_json::to_vec(request).map_err(|error| ApiError::UnexpectedAnswer {
+            endpoint: Endpoint::Token,
+            status: 0,
+            problem: format!("the request could not be encoded: {error}"),
+        })?;
+        let mut attempt = 0;
+        loop {
+            match self.send_token(body.clone()).await {
+                Ok(session) => return Ok(session),
+                Err(error) if error.is_transient() && attempt < self.settings.token_retries => {
+                    let Some(wait) = self.retry_wait(&error, attempt) else {
+                        return Err(error);
+                    };
+                    tracing::warn!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "token call failed, retrying: {error}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// How long to wait before the next try, or `None` when the server asks for longer than we
+    /// are willing to keep a customer waiting.
+    fn retry_wait(&self, error: &ApiError, attempt: u32) -> Option<Duration> {
+        let cap = self.settings.max_backoff;
+        if let ApiError::Http {
+            failure:
+                HttpFailure {
+                    retry_after: Some(asked),
+                    ..
+                },
+            ..
+        } = error
+        {
+            return (*asked <= cap).then_some(*asked);
+        }
+        Some(
+            FIRST_BACKOFF
+                .saturating_mul(2u32.saturating_pow(attempt))
+                .min(cap),
+        )
+    }
+
+    async fn send_token(&self, body: Vec<u8>) -> Result<TokenSession, ApiError> {
+        let endpoint = Endpoint::Token;
+        let response = self
+            .http
+            .post(self.url(endpoint))
+            .basic_auth(&self.settings.key, Some(self.settings.secret.expose()))
+            .header(CONTENT_TYPE, "application/json")
+            .timeout(self.settings.token_timeout)
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| network_error(endpoint, &error, false))?;
+        let (status, retry_after, body) = read_answer(endpoint, response, false).await?;
+        if !(200..300).contains(&status) {
+            return Err(ApiError::Http {
+                endpoint,
+                failure: HttpFailure::from_body(status, &body, retry_after),
+            });
+        }
+        let unexpected = |problem: &str| ApiError::UnexpectedAnswer {
+            endpoint,
+            status,
+            problem: problem.to_owned(),
+        };
+        let response: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|_| unexpected("its body is not the expected JSON object"))?;
+        let auth_token = response.auth_token.clone().filter(|t| !t.is_empty());
+        let auth_token = auth_token.ok_or_else(|| unexpected("it carries no authToken"))?;
+        let scan_ref = response.scan_ref.clone().unwrap_or_default();
+        let client_id = response.client_id.clone().unwrap_or_default();
+        Ok(TokenSession {
+            auth_token,
+            scan_ref,
+            client_id,
+            response,
+        })
+    }
+
+    /// POST /api/v2/process, streaming the body and reporting progress. It is never re-sent once
+    /// its body may have reached the server, because the call spends the token whatever happens;
+    /// only a failure to connect (nothing sent) is tried again.
+    pub async fn process(
+        &self,
+        request: &ProcessRequest,
+        on_progress: ProgressCallback,
+    ) -> Result<(), ApiError> {
+        let endpoint = Endpoint::Process;
+        let body = Bytes::from(serde_json::to_vec(request).map_err(|error| {
+            ApiError::UnexpectedAnswer {
+                endpoint,
+                status: 0,
+                problem: format!("the request could not be encoded: {error}"),
+            }
+        })?);
+        let total = body.len() as u64;
+        let mut attempt = 0;
+        let response = loop {
+            on_progress(UploadProgress { sent: 0, total });
+            let sent = self
+                .http
+                .post(self.url(endpoint))
+                .basic_auth(&self.settings.key, Some(self.settings.secret.expose()))
+                .header(CONTENT_TYPE, "application/json")
+                .header(CONTENT_LENGTH, total)
+                .timeout(self.settings.process_timeout)
+                .body(progress_body(body.clone(), on_progress.clone()))
+                .send()
+                .await;
+            match sent {
+                Ok(response) => break response,
+                Err(error) if error.is_connect() && attempt < self.settings.token_retries => {
+                    let wait = FIRST_BACKOFF
+                        .saturating_mul(2u32.saturating_pow(attempt))
+                        .min(self.settings.max_backoff);
+                    tracing::warn!(
+                        attempt,
+                        "process call could not connect, retrying: {}",
+                        error_chain(&error)
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(network_error(endpoint, &error, !error.is_connect())),
+            }
+        };
+        let (status, retry_after, body) = read_answer(endpoint, response, true).await?;
+        on_progress(UploadProgress { sent: total, total });
+        let failure = HttpFailure::from_body(status, &body, retry_after);
+        // Success is "a response with a positive 200 status" and no message; a 2xx that carries
+        // a message or identifier means the photos could not be used (API-NOTES).
+        if (200..300).contains(&status) && !failure.is_error_body() {
+            return Ok(());
+        }
+        Err(ApiError::Http { endpoint, failure })
+    }
+}
+
+/// Streams `body` in chunks, reporting how much has been handed to the connection.
+fn progress_body(body: Bytes, on_progress: ProgressCallback) -> reqwest::Body {
+    let total = body.len() as u64;
+    let chunk_count = body.len().div_ceil(UPLOAD_CHUNK_BYTES);
+    let chunks = (0..chunk_count).map(move |index| {
+        let start = index * UPLOAD_CHUNK_BYTES;
+        let end = (start + UPLOAD_CHUNK_BYTES).min(body.len());
+        body.slice(start..end)
+    });
+    let mut sent = 0u64;
+    let reported = futures_util::stream::iter(chunks).map(move |chunk| {
+        sent += chunk.len() as u64;
+        on_progress(UploadProgress { sent, total });
+        Ok::<Bytes, std::io::Error>(chunk)
+    });
+    reqwest::Body::wrap_stream(reported)
+}
+
+/// Reads status, Retry-After and body. A failure while reading the answer of /process still
+/// means the token is spent.
+async fn read_answer(
+    endpoint: Endpoint,
+    response: reqwest::Response,
+    body_was_sent: bool,
+) -> Result<(u16, Option<Duration>, Bytes), ApiError> {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| network_error(endpoint, &error, body_was_sent))?;
+    Ok((status, retry_after, body))
+}
+
+/// Classifies a reqwest failure. `body_may_have_reached_server` marks the /process token spent.
+fn network_error(
+    endpoint: Endpoint,
+    error: &reqwest::Error,
+    body_may_have_reached_server: bool,
+) -> ApiError {
+    let detail = error_chain(error);
+    let failure = if error.is_connect() {
+        if looks_like_tls(&detail) {
+            NetworkFailure::Tls
+        } else {
+            NetworkFailure::Connect
+        }
+    } else if error.is_timeout() {
+        NetworkFailure::Timeout
+    } else {
+        NetworkFailure::Reset
+    };
+    ApiError::Network {
+        endpoint,
+        failure,
+        token_spent: body_may_have_reached_server,
+        detail,
+    }
+}
+
+fn looks_like_tls(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    ["certificate", "tls", "handshake", "rustls"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// The error and its sources, joined: reqwest's own text alone ("error sending request") does
+/// not say what happened. URLs in it carry no credentials: auth travels in a header.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

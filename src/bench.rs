@@ -1,0 +1,197 @@
+//! `markid-kiosk bench`: the image pipeline per stage on real photos, and libvips on the same
+//! photos when `vips` is installed, with fidelity (PSNR against the upright source) for both.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use image::{DynamicImage, RgbImage};
+
+use crate::imaging::{self, ImagePolicy, ImageRole, StageTimes};
+
+/// `bench` options.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Photos to prepare (e.g. 9 MP phone photos).
+    #[arg(required = true)]
+    pub photos: Vec<PathBuf>,
+    /// Runs per photo; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or_default()
+}
+
+/// Peak signal-to-noise ratio in dB between two images of the same size.
+pub fn psnr(a: &RgbImage, b: &RgbImage) -> Option<f64> {
+    if a.dimensions() != b.dimensions() {
+        return None;
+    }
+    let squared: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| {
+            let d = f64::from(*x) - f64::from(*y);
+            d * d
+        })
+        .sum();
+    let mse = squared / a.as_raw().len() as f64;
+    Some(if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    })
+}
+
+/// The upright source at full resolution, resized to `width` x `height`: the reference both
+/// outputs are compared against.
+fn reference(path: &Path, width: u32, height: u32) -> Option<RgbImage> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut policy = ImagePolicy::default();
+    policy.document_long_edge = 100_000;
+    let prepared = imaging::prepare_bytes(&bytes, ImageRole::Document, &policy).ok()?;
+    imaging::resize(&prepared.upright, width, height).ok()
+}
+
+fn decode_jpeg_file(path: &Path) -> Option<RgbImage> {
+    image::open(path).ok().map(DynamicImage::into_rgb8)
+}
+
+/// Runs the benchmark and prints a table.
+pub fn run(args: BenchArgs) -> ExitCode {
+    let policy = ImagePolicy::default();
+    let vips = Command::new("vips")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let scratch = std::env::temp_dir().join(format!("markid-bench-{}", std::process::id()));
+    if std::fs::create_dir_all(&scratch).is_err() {
+        eprintln!("error: cannot create {}", scratch.display());
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "one core per photo, median of {} runs; cap {} px, quality {}",
+        args.runs, policy.document_long_edge, policy.quality.start
+    );
+    println!(
+        "{:<28} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>8} {:>6}",
+        "photo",
+        "decode",
+        "resize",
+        "encode",
+        "total",
+        "bytes",
+        "PSNR",
+        "vips ms",
+        "vipsPSNR",
+        "ratio"
+    );
+    let mut ours_total = 0.0;
+    let mut vips_total = 0.0;
+    for photo in &args.photos {
+        let Ok(bytes) = std::fs::read(photo) else {
+            eprintln!("{}: cannot read", photo.display());
+            return ExitCode::FAILURE;
+        };
+        let mut runs: Vec<StageTimes> = Vec::new();
+        let mut last = None;
+        for _ in 0..args.runs.max(1) {
+            match imaging::prepare_bytes(&bytes, ImageRole::Document, &policy) {
+                Ok(prepared) => {
+                    runs.push(prepared.times);
+                    last = Some(prepared);
+                }
+                Err(error) => {
+                    eprintln!("{}: {error}", photo.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        let Some(prepared) = last else {
+            return ExitCode::FAILURE;
+        };
+        let stage = |f: fn(&StageTimes) -> f64| median(runs.iter().map(f).collect());
+        let total = stage(StageTimes::total_ms);
+        ours_total += total;
+        let (width, height) = (prepared.jpeg.width, prepared.jpeg.height);
+        let reference = reference(photo, width, height);
+        let ours_decoded = image::load_from_memory(&prepared.jpeg.bytes)
+            .ok()
+            .map(DynamicImage::into_rgb8);
+        let ours_psnr = reference
+            .as_ref()
+            .zip(ours_decoded.as_ref())
+            .and_then(|(r, o)| psnr(r, o));
+        let (vips_ms, vips_psnr) = if vips {
+            let out = scratch.join("vips.jpg");
+            let target = format!("{}[Q={},strip]", out.display(), prepared.jpeg.quality);
+            let times: Vec<f64> = (0..args.runs.max(1))
+                .filter_map(|_| {
+                    let started = Instant::now();
+                    let status = Command::new("vips")
+                        .args([
+                            "thumbnail",
+                            &photo.display().to_string(),
+                            &target,
+                            &policy.document_long_edge.to_string(),
+                        ])
+                        .args(["--size", "down"])
+                        .status()
+                        .ok()?;
+                    status
+                        .success()
+                        .then(|| started.elapsed().as_secs_f64() * 1000.0)
+                })
+                .collect();
+            let vips_image = decode_jpeg_file(&out);
+            let vips_psnr = match (&reference, vips_image) {
+                (Some(r), Some(v)) if v.dimensions() == r.dimensions() => psnr(r, &v),
+                (Some(_), Some(v)) => reference_at(photo, &v).and_then(|r| psnr(&r, &v)),
+                _ => None,
+            };
+            (Some(median(times)), vips_psnr)
+        } else {
+            (None, None)
+        };
+        if let Some(ms) = vips_ms {
+            vips_total += ms;
+        }
+        let name = photo
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        println!(
+            "{:<28} {:>8.1} {:>8.1} {:>8.1} {:>8.1} {:>9} {:>8} {:>9} {:>8} {:>6}",
+            name,
+            stage(|t| t.decode_ms),
+            stage(|t| t.resize_ms),
+            stage(|t| t.encode_ms),
+            total,
+            prepared.jpeg.bytes.len(),
+            ours_psnr.map_or("-".into(), |p| format!("{p:.2}")),
+            vips_ms.map_or("-".into(), |v| format!("{v:.1}")),
+            vips_psnr.map_or("-".into(), |p| format!("{p:.2}")),
+            vips_ms.map_or("-".into(), |v| format!("{:.2}", total / v)),
+        );
+    }
+    println!(
+        "total: ours {ours_total:.1} ms in process{}",
+        if vips {
+            format!(
+                ", vips {vips_total:.1} ms as processes, ratio {:.2}",
+                ours_total / vips_total
+            )
+        } else {
+            " (vips not installed)".into()
+        }
+    );
+    let _ = std::fs::remove_dir_all(&scratch);
+    ExitCode::SUCCESS
+}
+
+fn reference_at(photo: &Path, like: &RgbImage) -> Option<RgbImage> {
+    reference(photo, like.width(), like.height())
+}

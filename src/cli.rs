@@ -1,0 +1,481 @@
+//! The command line: `check-config`, `simulate`, `submit`, `prepare`, `bench`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::api::{ApiError, ImageSlot, MarkIdClient, ProcessDocumentType, TokenFields, TokenType};
+use crate::config::{Config, LoadedConfig};
+use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
+use crate::secret::Personal;
+use crate::simulator::{DEMO_KEY, DEMO_SECRET, Fault, FaultPlan, SimulatorConfig, SimulatorHandle};
+use crate::submit::{ImageSource, SubmitError, SubmitInput};
+
+/// Exit code for a failed operation.
+const EXIT_FAILED: u8 = 1;
+/// Exit code for an invalid configuration or invocation.
+const EXIT_INVALID: u8 = 2;
+
+/// Identity-verification kiosk for the Mark ID API.
+#[derive(Debug, Parser)]
+#[command(name = "markid-kiosk", version, about)]
+pub struct Cli {
+    /// Config file (default: $MARKID_KIOSK_CONFIG, else the platform's config directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Use the built-in API simulator instead of Mark ID (no credentials needed, no credit spent).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the effective configuration (secret redacted); exit non-zero when it is invalid.
+    CheckConfig,
+    /// Run the Mark ID API simulator on 127.0.0.1.
+    Simulate(SimulateArgs),
+    /// Verify one person from image files: create a session, prepare the images, upload them.
+    Submit(SubmitArgs),
+    /// Turn photos into exactly the JPEGs that would be uploaded.
+    Prepare(PrepareArgs),
+    /// Time the image pipeline per stage on real photos, against libvips when installed.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// `simulate` options.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Port on 127.0.0.1 (0 picks a free one and prints it).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// API key it accepts.
+    #[arg(long, default_value = DEMO_KEY)]
+    pub key: String,
+    /// API secret it accepts.
+    #[arg(long, default_value = DEMO_SECRET)]
+    pub secret: String,
+    /// A fault on every call: slow, reset, html502, html503, 429, ok-with-error, token-not-valid, 401.
+    #[arg(long)]
+    pub fault: Option<String>,
+}
+
+/// `submit` options.
+#[derive(Debug, clap::Args)]
+pub struct SubmitArgs {
+    /// Document country, ISO 3166-1 alpha-2 (e.g. LT).
+    #[arg(long)]
+    pub country: String,
+    /// Document type: ID_CARD, PASSPORT, RESIDENCE_PERMIT, DRIVER_LICENSE, OTHER.
+    #[arg(long, value_parser = parse_wire::<ProcessDocumentType>)]
+    pub document: ProcessDocumentType,
+    /// Photo of the document's front.
+    #[arg(long)]
+    pub front: PathBuf,
+    /// Photo of the document's back (required unless PASSPORT).
+    #[arg(long)]
+    pub back: Option<PathBuf>,
+    /// Photo of the person's face (required unless --token-type DOCUMENT).
+    #[arg(long)]
+    pub face: Option<PathBuf>,
+    /// Photo of a utility bill.
+    #[arg(long)]
+    pub utility_bill: Option<PathBuf>,
+    /// The clientId (default: generated, see client_id in the config).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The person's first name(s).
+    #[arg(long)]
+    pub first_name: Option<String>,
+    /// The person's surname(s).
+    #[arg(long)]
+    pub last_name: Option<String>,
+    /// DOCUMENT, IDENTIFICATION, VIDEO_CALL, VIDEO_CALL_PHOTOS or VIDEO_CALL_IDENTIFICATION.
+    #[arg(long, value_parser = parse_wire::<TokenType>)]
+    pub token_type: Option<TokenType>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What an image shows, for `prepare`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RoleArg {
+    /// A document side (3000 px cap by default).
+    Document,
+    /// A face (1600 px cap by default).
+    Face,
+}
+
+/// `prepare` options.
+#[derive(Debug, clap::Args)]
+pub struct PrepareArgs {
+    /// Input images (any of JPEG, PNG, WebP, BMP, TIFF, GIF).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the JPEGs (input stem + .jpg).
+    #[arg(long)]
+    pub out_dir: PathBuf,
+    /// What the images show.
+    #[arg(long, value_enum, default_value_t = RoleArg::Document)]
+    pub role: RoleArg,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_wire<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, String> {
+    value.trim().to_ascii_uppercase().parse()
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Some(Command::CheckConfig) => check_config(cli.config.as_deref()),
+        Some(Command::Simulate(args)) => with_runtime(simulate(args)),
+        Some(Command::Submit(args)) => match load_config(cli.config.as_deref()) {
+            Ok(config) => with_runtime(submit(config.config, cli.demo, args)),
+            Err(code) => code,
+        },
+        Some(Command::Prepare(args)) => match load_config(cli.config.as_deref()) {
+            Ok(config) => prepare(&config.config, args),
+            Err(code) => code,
+        },
+        Some(Command::Bench(args)) => crate::bench::run(args),
+        None => {
+            use clap::CommandFactory as _;
+            let _ = Cli::command().print_help();
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Logs go to stderr, warnings and up unless `MARKID_LOG` says otherwise (e.g. `MARKID_LOG=debug`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MARKID_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Only fails when a subscriber is already set (tests); the first one stays.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn with_runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("markid-io")
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(work),
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn load_config(path: Option<&Path>) -> Result<LoadedConfig, ExitCode> {
+    LoadedConfig::load(path).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+fn check_config(path: Option<&Path>) -> ExitCode {
+    let loaded = match load_config(path) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let source = loaded.path.as_ref().map_or_else(
+        || "none (built-in defaults)".to_owned(),
+        |p| p.display().to_string(),
+    );
+    println!("# config file: {source}");
+    if !loaded.env_overrides.is_empty() {
+        println!(
+            "# environment overrides: {}",
+            loaded.env_overrides.join(", ")
+        );
+    }
+    if !loaded.config.has_credentials() {
+        println!("# no API credentials: the kiosk starts in demo mode");
+    }
+    print!("{}", loaded.config.to_redacted_toml());
+    ExitCode::SUCCESS
+}
+
+async fn simulate(args: SimulateArgs) -> ExitCode {
+    let config = SimulatorConfig {
+        key: args.key,
+        secret: args.secret,
+        ..SimulatorConfig::default()
+    };
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let handle = match SimulatorHandle::start(config, address).await {
+        Ok(handle) => handle,
+        Err(error) => {
+            eprintln!("error: cannot listen on {address}: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    if let Some(name) = &args.fault {
+        let Some(fault) = Fault::from_name(name) else {
+            eprintln!(
+                "error: unknown fault '{name}'; known: {}",
+                Fault::NAMES.join(", ")
+            );
+            return ExitCode::from(EXIT_INVALID);
+        };
+        handle.set_fault(FaultPlan::always(fault, None));
+    }
+    println!(
+        "Mark ID simulator on {} (Ctrl+C to stop)",
+        handle.base_url()
+    );
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    handle.stop();
+    ExitCode::SUCCESS
+}
+
+async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
+    let _simulator = if demo {
+        match SimulatorHandle::start_local(SimulatorConfig::default()).await {
+            Ok(simulator) => {
+                config.api.base_url = simulator.base_url();
+                config.api.key = DEMO_KEY.to_owned();
+                config.api.secret = crate::secret::Secret::new(DEMO_SECRET);
+                Some(simulator)
+            }
+            Err(error) => {
+                eprintln!("error: cannot start the demo simulator: {error}");
+                return ExitCode::from(EXIT_FAILED);
+            }
+        }
+    } else {
+        None
+    };
+    if !config.has_credentials() {
+        eprintln!(
+            "error: no API credentials: set api.key and api.secret in the config (or MARKID_API_KEY and MARKID_API_SECRET), or add --demo to use the simulator"
+        );
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let client = match config
+        .client_settings()
+        .map_err(|p| p.to_string())
+        .and_then(|s| MarkIdClient::new(s).map_err(|e| e.to_string()))
+    {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
+    let json = args.json;
+    let input = submit_input(args);
+    match crate::submit::submit(&client, &config, input, Arc::new(|_| {})).await {
+        Ok(outcome) => {
+            if json {
+                println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+            } else {
+                println!("{}", outcome.scan_ref);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report_submit_error(&error);
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn submit_input(args: SubmitArgs) -> SubmitInput {
+    let mut images = vec![(ImageSlot::Front, ImageSource::File(args.front))];
+    for (slot, path) in [
+        (ImageSlot::Back, args.back),
+        (ImageSlot::Face, args.face),
+        (ImageSlot::UtilityBill, args.utility_bill),
+    ] {
+        if let Some(path) = path {
+            images.push((slot, ImageSource::File(path)));
+        }
+    }
+    let token_overrides = TokenFields {
+        first_name: args.first_name.map(Personal),
+        last_name: args.last_name.map(Personal),
+        token_type: args.token_type,
+        ..TokenFields::default()
+    };
+    SubmitInput {
+        country: args.country,
+        document_type: args.document,
+        images,
+        client_id: args.client_id,
+        token_overrides,
+    }
+}
+
+/// Prints a failure for the operator: status, identifier, message, what to do. The error types
+/// never carry the secret or the token, so printing them is safe.
+fn report_submit_error(error: &SubmitError) {
+    let SubmitError::Api(api_error) = error else {
+        eprintln!("error: {error}");
+        return;
+    };
+    eprintln!("error: verification failed: {api_error}");
+    if let Some(status) = api_error.status() {
+        eprintln!("  HTTP status: {status}");
+    }
+    if let Some(identifier) = api_error.identifier() {
+        eprintln!("  identifier:  {identifier}");
+    }
+    if let ApiError::Http { failure, .. } = api_error {
+        if let Some(message) = &failure.message {
+            eprintln!("  message:     {message}");
+        }
+        if let Some(excerpt) = &failure.body_excerpt {
+            eprintln!("  body:        {excerpt}");
+        }
+    }
+    eprintln!("  what to do:  {}", api_error.staff_hint());
+    if api_error.token_spent() {
+        eprintln!("  the session token is spent: run submit again for a new session");
+    }
+}
+
+/// One line of `prepare` output.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrepareReport {
+    input: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base64_len: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quality: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scale: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn prepare(config: &Config, args: PrepareArgs) -> ExitCode {
+    if let Err(error) = std::fs::create_dir_all(&args.out_dir) {
+        eprintln!("error: cannot create {}: {error}", args.out_dir.display());
+        return ExitCode::from(EXIT_FAILED);
+    }
+    let role = match args.role {
+        RoleArg::Document => ImageRole::Document,
+        RoleArg::Face => ImageRole::Face,
+    };
+    let policy = ImagePolicy::from(&config.images);
+    let inputs: Vec<(PathBuf, ImageRole)> = args
+        .inputs
+        .iter()
+        .map(|path| (path.clone(), role))
+        .collect();
+    let results = imaging::prepare_files(&inputs, &policy);
+    let mut reports = Vec::new();
+    for (input, result) in args.inputs.iter().zip(results) {
+        reports.push(write_prepared(input, result, &args.out_dir));
+    }
+    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_default()
+        );
+    } else {
+        print_prepare_table(&reports);
+    }
+    if failed > 0 {
+        eprintln!("error: {failed} of {} images failed", reports.len());
+        return ExitCode::from(EXIT_FAILED);
+    }
+    ExitCode::SUCCESS
+}
+
+fn write_prepared(
+    input: &Path,
+    result: Result<PreparedImage, imaging::ImagingError>,
+    out_dir: &Path,
+) -> PrepareReport {
+    let mut report = PrepareReport {
+        input: input.display().to_string(),
+        output: None,
+        width: None,
+        height: None,
+        bytes: None,
+        base64_len: None,
+        quality: None,
+        scale: None,
+        ms: None,
+        error: None,
+    };
+    let prepared = match result {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            report.error = Some(error.to_string());
+            return report;
+        }
+    };
+    let stem = input
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let output = out_dir.join(format!("{stem}.jpg"));
+    if let Err(error) = std::fs::write(&output, &prepared.jpeg.bytes) {
+        report.error = Some(format!("cannot write {}: {error}", output.display()));
+        return report;
+    }
+    report.output = Some(output.display().to_string());
+    report.width = Some(prepared.jpeg.width);
+    report.height = Some(prepared.jpeg.height);
+    report.bytes = Some(prepared.jpeg.bytes.len());
+    report.base64_len = Some(prepared.base64_len());
+    report.quality = Some(prepared.jpeg.quality);
+    report.scale = Some((prepared.scale() * 1000.0).round() / 1000.0);
+    report.ms = Some((prepared.times.total_ms() * 10.0).round() / 10.0);
+    report
+}
+
+fn print_prepare_table(reports: &[PrepareReport]) {
+    println!(
+        "{:<40} {:>6} {:>6} {:>10} {:>10} {:>4} {:>6} {:>8}",
+        "input", "width", "height", "bytes", "base64", "q", "scale", "ms"
+    );
+    for report in reports {
+        match &report.error {
+            Some(error) => println!("{:<40} FAILED: {error}", report.input),
+            None => println!(
+                "{:<40} {:>6} {:>6} {:>10} {:>10} {:>4} {:>6.3} {:>8.1}",
+                report.input,
+                report.width.unwrap_or_default(),
+                report.height.unwrap_or_default(),
+                report.bytes.unwrap_or_default(),
+                report.base64_len.unwrap_or_default(),
+                report.quality.unwrap_or_default(),
+                report.scale.unwrap_or_default(),
+                report.ms.unwrap_or_default(),
+            ),
+        }
+    }
+}

@@ -1,0 +1,432 @@
+//! The kiosk's configuration: one TOML file plus environment overrides, validated once at start.
+//!
+//! Where the file is: `--config PATH`, else `MARKID_KIOSK_CONFIG`, else `config.toml` in the
+//! platform's config directory. A missing default file is not an error: the kiosk then has no
+//! credentials and starts in demo mode.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::api::{ClientSettings, CustomSettings, TokenFields};
+use crate::secret::Secret;
+
+/// Environment variable naming the config file.
+pub const CONFIG_PATH_VAR: &str = "MARKID_KIOSK_CONFIG";
+/// Environment override for `api.key`.
+pub const API_KEY_VAR: &str = "MARKID_API_KEY";
+/// Environment override for `api.secret`.
+pub const API_SECRET_VAR: &str = "MARKID_API_SECRET";
+/// Environment override for `api.base_url`.
+pub const BASE_URL_VAR: &str = "MARKID_BASE_URL";
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://ivs.markid.eu";
+
+/// Everything the kiosk can be told.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// How to reach the API.
+    pub api: ApiConfig,
+    /// Defaults for the token fields, in the API's own spelling (`tokenType`, `expiryTime`, ...).
+    pub token: TokenFields,
+    /// Custom settings sent with every token (`checkLiveness`, `maxAttemptCount`, ...).
+    pub settings: CustomSettings,
+    /// How each session's clientId is made.
+    pub client_id: ClientIdConfig,
+    /// Image size limits and targets.
+    pub images: ImageConfig,
+}
+
+/// The `[api]` table.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Scheme and host of the API; https unless the host is this machine.
+    pub base_url: String,
+    /// API key (basic-auth user).
+    pub key: String,
+    /// API secret (basic-auth password). Printed as `[redacted]`.
+    #[serde(serialize_with = "serialize_redacted")]
+    pub secret: Secret,
+    /// Seconds to open a connection.
+    pub connect_timeout_secs: u64,
+    /// Seconds for a whole token call.
+    pub token_timeout_secs: u64,
+    /// Seconds for a whole /process call, upload included: 20 MB at 1 Mbit/s takes 160 s.
+    pub process_timeout_secs: u64,
+    /// Retries of a transient token failure.
+    pub token_retries: u32,
+    /// Longest wait between retries, and the longest Retry-After honoured, in seconds.
+    pub max_backoff_secs: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            key: String::new(),
+            secret: Secret::default(),
+            connect_timeout_secs: 10,
+            token_timeout_secs: 30,
+            process_timeout_secs: 300,
+            token_retries: 3,
+            max_backoff_secs: 8,
+        }
+    }
+}
+
+fn serialize_redacted<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(if secret.is_empty() { "" } else { "[redacted]" })
+}
+
+/// How a session's `clientId` is made.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClientIdMode {
+    /// A new UUID for every session, after the optional prefix.
+    #[default]
+    Generated,
+    /// Staff type it (e.g. the customer number of the bank).
+    Typed,
+}
+
+/// The `[client_id]` table.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientIdConfig {
+    /// Generated or typed.
+    pub mode: ClientIdMode,
+    /// Put before a generated UUID, e.g. `branch-12-`.
+    pub prefix: String,
+}
+
+/// Length of a hyphenated UUID.
+const UUID_CHARS: usize = 36;
+
+impl ClientIdConfig {
+    /// A new clientId for a generated session: prefix + UUID v4, at most 100 characters.
+    pub fn generate(&self) -> String {
+        format!("{}{}", self.prefix, uuid::Uuid::new_v4())
+    }
+}
+
+/// The `[images]` table: the API's limits and our quality targets.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageConfig {
+    /// Largest Base64 string per image. Spec: "Max size of 6MB"; read as 6,000,000 characters,
+    /// the smaller of the decimal and binary readings.
+    pub max_base64_chars_per_image: usize,
+    /// Largest whole /process body. Spec: "The maximum request size is 20 MB"; read as
+    /// 20,000,000 bytes.
+    pub max_request_bytes: usize,
+    /// Largest input file accepted, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest input image accepted, in megapixels (checked before decoding).
+    pub max_megapixels: f64,
+    /// Longest edge of a document image; enough for OCR and the MRZ.
+    pub document_long_edge: u32,
+    /// Longest edge of a face image.
+    pub face_long_edge: u32,
+    /// JPEG quality tried first.
+    pub start_quality: u8,
+    /// Lowest JPEG quality before the image is scaled down instead.
+    pub min_quality: u8,
+}
+
+impl Default for ImageConfig {
+    fn default() -> Self {
+        Self {
+            max_base64_chars_per_image: 6_000_000,
+            max_request_bytes: 20_000_000,
+            max_file_bytes: 100_000_000,
+            max_megapixels: 100.0,
+            document_long_edge: 3000,
+            face_long_edge: 1600,
+            start_quality: 92,
+            min_quality: 70,
+        }
+    }
+}
+
+/// A configuration problem, naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has an unknown key or a wrong type.
+    #[error("config file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's message, with line, column and key.
+        message: String,
+    },
+    /// A value breaks a rule.
+    #[error("config {origin}: key `{key}` {problem}")]
+    Invalid {
+        /// The file, or "defaults and environment" when there is none.
+        origin: String,
+        /// The key, e.g. `api.base_url` or `token.sessionLength`.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// A loaded, validated configuration and where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedConfig {
+    /// The values.
+    pub config: Config,
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    /// Which environment overrides were applied (names only).
+    pub env_overrides: Vec<&'static str>,
+}
+
+impl LoadedConfig {
+    /// Reads the file `explicit_path`, else the one `MARKID_KIOSK_CONFIG` names, else the
+    /// platform default if it exists; applies the environment overrides; validates.
+    pub fn load(explicit_path: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+        Self::load_with(
+            explicit_path,
+            |name| std::env::var(name).ok(),
+            default_config_path(),
+        )
+    }
+
+    /// `load` with the environment and the default path given, for tests.
+    pub fn load_with(
+        explicit_path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        default_path: Option<PathBuf>,
+    ) -> Result<LoadedConfig, ConfigError> {
+        let named = explicit_path.map(Path::to_path_buf).or_else(|| {
+            env(CONFIG_PATH_VAR)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        });
+        let path = match named {
+            Some(path) => Some(path),
+            None => default_path.filter(|p| p.exists()),
+        };
+        let mut config = match &path {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        let env_overrides = config.apply_env(&env);
+        let origin = path.as_ref().map_or_else(
+            || "defaults and environment".to_owned(),
+            |p| p.display().to_string(),
+        );
+        config
+            .validate()
+            .map_err(|(key, problem)| ConfigError::Invalid {
+                origin,
+                key,
+                problem,
+            })?;
+        Ok(LoadedConfig {
+            config,
+            path,
+            env_overrides,
+        })
+    }
+}
+
+/// `config.toml` in the platform's config directory (e.g. `~/.config/markid-kiosk/` on Linux,
+/// `%APPDATA%\markid\markid-kiosk\config\` on Windows).
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Reads and parses one file, without environment overrides or validation.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses TOML text. The error names the line and the key.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_owned())
+    }
+
+    /// Applies `MARKID_API_KEY`, `MARKID_API_SECRET` and `MARKID_BASE_URL`; returns the names used.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        if let Some(key) = env(API_KEY_VAR) {
+            self.api.key = key;
+            used.push(API_KEY_VAR);
+        }
+        if let Some(secret) = env(API_SECRET_VAR) {
+            self.api.secret = Secret::new(secret);
+            used.push(API_SECRET_VAR);
+        }
+        if let Some(url) = env(BASE_URL_VAR) {
+            self.api.base_url = url;
+            used.push(BASE_URL_VAR);
+        }
+        used
+    }
+
+    /// True when both key and secret are set; without them the kiosk runs in demo mode.
+    pub fn has_credentials(&self) -> bool {
+        !self.api.key.trim().is_empty() && !self.api.secret.is_empty()
+    }
+
+    /// Checks every value; the error is (key, problem).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let invalid = |key: &str, problem: &str| Err((key.to_owned(), problem.to_owned()));
+        self.base_url()
+            .map_err(|problem| ("api.base_url".to_owned(), problem))?;
+        if self.api.key.trim().is_empty() != self.api.secret.is_empty() {
+            return invalid(
+                "api.key",
+                "and api.secret must be set together (leave both empty for demo mode)",
+            );
+        }
+        for (key, value) in [
+            ("api.connect_timeout_secs", self.api.connect_timeout_secs),
+            ("api.token_timeout_secs", self.api.token_timeout_secs),
+            ("api.process_timeout_secs", self.api.process_timeout_secs),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return invalid(key, "must be 1 to 3600 seconds");
+            }
+        }
+        if self.api.token_retries > 10 {
+            return invalid("api.token_retries", "must be 0 to 10");
+        }
+        if !(1..=120).contains(&self.api.max_backoff_secs) {
+            return invalid("api.max_backoff_secs", "must be 1 to 120 seconds");
+        }
+        if self.token.first_name.is_some() || self.token.last_name.is_some() {
+            return invalid(
+                "token.firstName",
+                "and token.lastName are per customer and cannot be configured",
+            );
+        }
+        self.token
+            .validate()
+            .map_err(|e| (format!("token.{}", e.field), e.problem.clone()))?;
+        self.settings
+            .validate()
+            .map_err(|e| (format!("settings.{}", e.field), e.problem.clone()))?;
+        if self.client_id.prefix.chars().count() > 100 - UUID_CHARS {
+            return invalid(
+                "client_id.prefix",
+                "must be at most 64 characters (the clientId is at most 100)",
+            );
+        }
+        if self.client_id.prefix.chars().any(char::is_whitespace) {
+            return invalid("client_id.prefix", "must not contain spaces");
+        }
+        self.validate_images()
+    }
+
+    fn validate_images(&self) -> Result<(), (String, String)> {
+        let images = &self.images;
+        let invalid = |key: &str, problem: &str| Err((format!("images.{key}"), problem.to_owned()));
+        if !(100_000..=6_000_000).contains(&images.max_base64_chars_per_image) {
+            return invalid(
+                "max_base64_chars_per_image",
+                "must be 100000 to 6000000 (the API's limit)",
+            );
+        }
+        if !(images.max_base64_chars_per_image..=20_000_000).contains(&images.max_request_bytes) {
+            return invalid(
+                "max_request_bytes",
+                "must be at least one image's limit and at most 20000000",
+            );
+        }
+        if images.max_file_bytes < 1_000_000 {
+            return invalid("max_file_bytes", "must be at least 1000000");
+        }
+        if !(1.0..=1000.0).contains(&images.max_megapixels) {
+            return invalid("max_megapixels", "must be 1 to 1000");
+        }
+        for (key, edge) in [
+            ("document_long_edge", images.document_long_edge),
+            ("face_long_edge", images.face_long_edge),
+        ] {
+            if !(640..=10_000).contains(&edge) {
+                return invalid(key, "must be 640 to 10000 pixels");
+            }
+        }
+        if !(30..=100).contains(&images.start_quality) {
+            return invalid("start_quality", "must be 30 to 100");
+        }
+        if !(30..=images.start_quality).contains(&images.min_quality) {
+            return invalid("min_quality", "must be 30 to start_quality");
+        }
+        Ok(())
+    }
+
+    /// The parsed base URL. `https` is required unless the host is this machine (the simulator).
+    pub fn base_url(&self) -> Result<url::Url, String> {
+        let url = url::Url::parse(self.api.base_url.trim())
+            .map_err(|error| format!("is not a URL ({error}); expected e.g. {DEFAULT_BASE_URL}"))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" => {
+                return Err(
+                    "must use https:// (plain http is allowed only for 127.0.0.1 or localhost)"
+                        .to_owned(),
+                );
+            }
+            other => return Err(format!("has scheme {other}: must be https://")),
+        }
+        if url.host().is_none() {
+            return Err("has no host".to_owned());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials: use api.key and api.secret".to_owned());
+        }
+        Ok(url)
+    }
+
+    /// The client settings for `MarkIdClient`.
+    pub fn client_settings(&self) -> Result<ClientSettings, String> {
+        Ok(ClientSettings {
+            base_url: self.base_url()?,
+            key: self.api.key.clone(),
+            secret: self.api.secret.clone(),
+            connect_timeout: Duration::from_secs(self.api.connect_timeout_secs),
+            token_timeout: Duration::from_secs(self.api.token_timeout_secs),
+            process_timeout: Duration::from_secs(self.api.process_timeout_secs),
+            token_retries: self.api.token_retries,
+            max_backoff: Duration::from_secs(self.api.max_backoff_secs),
+        })
+    }
+
+    /// The effective config as TOML, secret redacted, for `check-config`.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|error| format!("# cannot print the config: {error}\n"))
+    }
+}

@@ -1,0 +1,12 @@
+//! markid-kiosk: an identity-verification kiosk for the Mark ID API.
+//!
+//! The library holds everything testable; `main.rs` only parses the command line.
+
+pub mod api;
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod imaging;
+pub mod secret;
+pub mod simulator;
+pub mod submit;
