@@ -40,6 +40,7 @@ pub struct SubmitInput {
 
 /// Facts about one uploaded image (no pixel data).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImageReport {
     /// The API slot.
     pub slot: String,

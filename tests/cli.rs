@@ -1,0 +1,382 @@
+//! The built binary: `submit` against the simulator, `check-config`, `prepare`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use markid_kiosk::api::Endpoint;
+use markid_kiosk::simulator::{
+    DEMO_KEY, DEMO_SECRET, Fault, FaultPlan, SimulatorConfig, SimulatorHandle,
+};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_markid-kiosk");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A simulator on its own runtime, and an empty config file so no local config interferes.
+struct Harness {
+    runtime: tokio::runtime::Runtime,
+    simulator: Option<SimulatorHandle>,
+    dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new() -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let simulator = runtime
+            .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        Self {
+            runtime,
+            simulator: Some(simulator),
+            dir,
+        }
+    }
+
+    fn simulator(&self) -> &SimulatorHandle {
+        self.simulator.as_ref().unwrap()
+    }
+
+    fn submit(&self, secret: &str, extra: &[&str]) -> Output {
+        let front = fixture("exif-orientation/Landscape_6.jpg");
+        let back = fixture("exif-orientation/Landscape_3.jpg");
+        let face = fixture("exif-orientation/Portrait_5.jpg");
+        let mut command = Command::new(BINARY);
+        command
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .args(["submit", "--country", "lt", "--document", "ID_CARD"])
+            .arg("--front")
+            .arg(front)
+            .arg("--back")
+            .arg(back)
+            .arg("--face")
+            .arg(face)
+            .args(extra)
+            .env("MARKID_API_KEY", DEMO_KEY)
+            .env("MARKID_API_SECRET", secret)
+            .env("MARKID_BASE_URL", self.simulator().base_url())
+            .env_remove("MARKID_KIOSK_CONFIG");
+        command.output().unwrap()
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(simulator) = self.simulator.take() {
+            let _guard = self.runtime.enter();
+            simulator.stop();
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn submit_succeeds_and_prints_the_scan_ref_as_json() {
+    let harness = Harness::new();
+    let output = harness.submit(
+        DEMO_SECRET,
+        &["--json", "--first-name", "Jonas", "--last-name", "Jonaitis"],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["scanRef"].as_str().is_some_and(|s| s.len() == 36));
+    assert!(json["clientId"].as_str().is_some_and(|s| !s.is_empty()));
+    let images = json["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3);
+    // Landscape_6 is stored portrait with EXIF "rotate 90": uploaded upright, landscape.
+    assert_eq!(
+        (images[0]["width"].as_u64(), images[0]["height"].as_u64()),
+        (Some(1800), Some(1200))
+    );
+    assert!(images.iter().all(|i| i["bytes"].as_u64().unwrap() > 10_000));
+    assert_eq!(harness.simulator().stats().processed.len(), 1);
+    let all_output = text(&output.stdout) + &text(&output.stderr);
+    assert!(!all_output.contains("Jonas"), "names must not be printed");
+}
+
+#[test]
+fn submit_plain_prints_only_the_scan_ref() {
+    let harness = Harness::new();
+    let output = harness.submit(DEMO_SECRET, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).trim().len(), 36);
+}
+
+#[test]
+fn submit_with_wrong_secret_fails_without_showing_it() {
+    let harness = Harness::new();
+    let output = harness.submit("very-wrong-secret-123", &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("HTTP status: 401"), "{stderr}");
+    assert!(stderr.contains("UNAUTHORIZED"), "{stderr}");
+    assert!(stderr.contains("api.key and api.secret"), "{stderr}");
+    assert!(!stderr.contains("very-wrong-secret-123"), "{stderr}");
+}
+
+#[test]
+fn submit_200_with_error_fails_and_says_a_new_session_is_needed() {
+    let harness = Harness::new();
+    harness.simulator().set_fault(FaultPlan::always(
+        Fault::OkWithError,
+        Some(Endpoint::Process),
+    ));
+    let output = harness.submit(DEMO_SECRET, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("HTTP status: 200"), "{stderr}");
+    assert!(stderr.contains("Document was not detected"), "{stderr}");
+    assert!(stderr.contains("token is spent"), "{stderr}");
+}
+
+#[test]
+fn submit_502_html_shows_the_page_title() {
+    let harness = Harness::new();
+    harness.simulator().set_fault(FaultPlan::always(
+        Fault::HtmlServerError(502),
+        Some(Endpoint::Process),
+    ));
+    let output = harness.submit(DEMO_SECRET, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("HTTP status: 502") && stderr.contains("502 Bad Gateway"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("<html>"), "{stderr}");
+    assert_eq!(
+        harness.simulator().stats().process_calls,
+        1,
+        "never re-sent"
+    );
+}
+
+#[test]
+fn submit_reset_reports_the_network_failure() {
+    let harness = Harness::new();
+    harness.simulator().set_fault(FaultPlan::always(
+        Fault::ConnectionReset,
+        Some(Endpoint::Process),
+    ));
+    let output = harness.submit(DEMO_SECRET, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("connection reset or closed"), "{stderr}");
+    assert!(stderr.contains("token is spent"), "{stderr}");
+    let token = harness.simulator().stats();
+    assert_eq!(token.process_calls, 1);
+}
+
+#[test]
+fn submit_without_back_spends_no_token() {
+    let harness = Harness::new();
+    let output = Command::new(BINARY)
+        .arg("--config")
+        .arg(harness.dir.path().join("config.toml"))
+        .args([
+            "submit",
+            "--country",
+            "LT",
+            "--document",
+            "id_card",
+            "--front",
+        ])
+        .arg(fixture("exif-orientation/Landscape_1.jpg"))
+        .arg("--face")
+        .arg(fixture("exif-orientation/Portrait_5.jpg"))
+        .env("MARKID_API_KEY", DEMO_KEY)
+        .env("MARKID_API_SECRET", DEMO_SECRET)
+        .env("MARKID_BASE_URL", harness.simulator().base_url())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("BACK image is required"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(harness.simulator().stats().token_calls, 0);
+}
+
+#[test]
+fn submit_with_a_bad_image_spends_no_token() {
+    let harness = Harness::new();
+    let bad = harness.dir.path().join("notes.jpg");
+    std::fs::write(&bad, "this is not a photo").unwrap();
+    let output = Command::new(BINARY)
+        .arg("--config")
+        .arg(harness.dir.path().join("config.toml"))
+        .args([
+            "submit",
+            "--country",
+            "LT",
+            "--document",
+            "PASSPORT",
+            "--front",
+        ])
+        .arg(&bad)
+        .arg("--face")
+        .arg(fixture("exif-orientation/Portrait_5.jpg"))
+        .env("MARKID_API_KEY", DEMO_KEY)
+        .env("MARKID_API_SECRET", DEMO_SECRET)
+        .env("MARKID_BASE_URL", harness.simulator().base_url())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("FRONT image: the file is not an image"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(harness.simulator().stats().token_calls, 0);
+}
+
+fn check_config(config: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(BINARY);
+    command.arg("--config").arg(config).arg("check-config");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn example_config_loads_as_is() {
+    let output = check_config(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml"),
+        &[],
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("base_url = \"https://ivs.markid.eu\""));
+}
+
+#[test]
+fn check_config_redacts_the_secret_and_lists_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[api]\nkey = \"k\"\nsecret = \"file-secret-xyz\"\n").unwrap();
+    let output = check_config(&path, &[("MARKID_API_SECRET", "env-secret-abc")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("secret = \"[redacted]\""), "{stdout}");
+    assert!(stdout.contains("MARKID_API_SECRET"), "{stdout}");
+    assert!(
+        !stdout.contains("file-secret-xyz") && !stdout.contains("env-secret-abc"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn invalid_config_names_the_file_and_key_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[api]\nbase_url = \"http://ivs.markid.eu\"\n",
+            "api.base_url",
+        ),
+        ("[token]\nsessionLength = 4000\n", "token.sessionLength"),
+        ("[token]\nlocale = \"pt\"\n", "locale"),
+        (
+            "[images]\nmax_base64_chars_per_image = 7000000\n",
+            "images.max_base64_chars_per_image",
+        ),
+        ("[api]\ntimeout = 5\n", "timeout"),
+        ("[api]\nkey = \"only-a-key\"\n", "api.key"),
+        ("[client_id]\nprefix = \"has space\"\n", "client_id.prefix"),
+        ("not toml at all [", "config.toml"),
+    ];
+    for (content, key) in cases {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, content).unwrap();
+        let output = check_config(&path, &[]);
+        assert_eq!(output.status.code(), Some(2), "{content}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains(key) && stderr.contains("config.toml"),
+            "{content}: {stderr}"
+        );
+    }
+    let output = check_config(&dir.path().join("missing.toml"), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn http_is_accepted_for_loopback_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "").unwrap();
+    for (url, ok) in [
+        ("http://127.0.0.1:9000", true),
+        ("http://localhost:9", true),
+        ("http://[::1]:9", true),
+        ("http://10.0.0.1", false),
+        ("https://10.0.0.1", true),
+    ] {
+        let output = check_config(&path, &[("MARKID_BASE_URL", url)]);
+        assert_eq!(
+            output.status.success(),
+            ok,
+            "{url}: {}",
+            text(&output.stderr)
+        );
+    }
+}
+
+#[test]
+fn prepare_reports_bad_files_by_name_and_processes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.png");
+    std::fs::write(&bad, b"\x89PNG\r\n\x1a\n truncated").unwrap();
+    let out = dir.path().join("out");
+    let output = Command::new(BINARY)
+        .arg("prepare")
+        .arg(fixture("exif-orientation/Landscape_8.jpg"))
+        .arg(&bad)
+        .arg(fixture("exif-orientation/Portrait_6.jpg"))
+        .arg("--out-dir")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let reports: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 3);
+    assert!(
+        reports[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("PNG file is damaged"),
+        "{reports:?}"
+    );
+    for (index, name, width, height) in [
+        (0, "Landscape_8.jpg", 1800, 1200),
+        (2, "Portrait_6.jpg", 1200, 1800),
+    ] {
+        let report = &reports[index];
+        assert_eq!(
+            (report["width"].as_u64(), report["height"].as_u64()),
+            (Some(width), Some(height))
+        );
+        let written = std::fs::read(out.join(name)).unwrap();
+        assert_eq!(written.len() as u64, report["bytes"].as_u64().unwrap());
+        assert_eq!(
+            report["base64Len"].as_u64().unwrap(),
+            written.len().div_ceil(3) as u64 * 4
+        );
+        for key in ["quality", "scale", "ms"] {
+            assert!(report[key].is_number(), "{key}");
+        }
+    }
+    assert!(!out.join("broken.jpg").exists());
+}
