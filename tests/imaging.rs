@@ -1,0 +1,650 @@
+//! The image pipeline: orientations, formats, budgets, bad input, metadata, determinism.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
+use markid_kiosk::api::{ImageSlot, ProcessDocumentType, ProcessImages, ProcessRequest};
+use markid_kiosk::imaging::{
+    self, ImagePolicy, ImageRole, ImagingError, PreparedImage, base64_len, prepare_bytes,
+    prepare_pixels,
+};
+use markid_kiosk::secret::Secret;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exif-orientation")
+        .join(name)
+}
+
+fn decode(jpeg: &[u8]) -> RgbImage {
+    image::load_from_memory_with_format(jpeg, ImageFormat::Jpeg)
+        .unwrap()
+        .into_rgb8()
+}
+
+/// Mean absolute difference per channel, 0..255.
+fn mean_difference(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let sum: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    sum as f64 / a.as_raw().len() as f64
+}
+
+fn prepare_fixture(name: &str) -> PreparedImage {
+    imaging::prepare_file(&fixture(name), ImageRole::Document, &ImagePolicy::default()).unwrap()
+}
+
+#[test]
+fn real_exif_samples_come_out_upright() {
+    let reference = decode(&prepare_fixture("Landscape_1.jpg").jpeg.bytes);
+    for name in [
+        "Landscape_0.jpg",
+        "Landscape_3.jpg",
+        "Landscape_6.jpg",
+        "Landscape_8.jpg",
+    ] {
+        let upright = decode(&prepare_fixture(name).jpeg.bytes);
+        // Only the digit in the middle differs between the samples.
+        let difference = mean_difference(&reference, &upright);
+        assert!(difference < 6.0, "{name}: {difference}");
+    }
+    let portrait = decode(&prepare_fixture("Portrait_5.jpg").jpeg.bytes);
+    assert_eq!(portrait.dimensions(), (1200, 1800));
+    let other = decode(&prepare_fixture("Portrait_6.jpg").jpeg.bytes);
+    assert!(mean_difference(&portrait, &other) < 6.0);
+}
+
+/// A JPEG of `stored` with an APP1 Exif segment carrying `orientation` (big-endian TIFF, one
+/// IFD entry), as a camera writes it.
+fn jpeg_with_orientation(stored: &RgbImage, orientation: u16) -> Vec<u8> {
+    let plain = imaging::encode_jpeg(stored, 95).unwrap().bytes;
+    let mut tiff = Vec::new();
+    tiff.extend_from_slice(b"MM\0*\0\0\0\x08"); // header, IFD at offset 8
+    tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_be_bytes()); // count
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    let mut segment = b"Exif\0\0".to_vec();
+    segment.extend_from_slice(&tiff);
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend_from_slice(&((segment.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(&segment);
+    jpeg.extend_from_slice(&plain[2..]);
+    jpeg
+}
+
+/// An asymmetric scene: any wrong turn or mirror changes it a lot.
+fn scene(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        let in_corner = x < width / 3 && y < height / 3;
+        let red = if in_corner {
+            230
+        } else {
+            (x * 200 / width) as u8
+        };
+        Rgb([red, (y * 200 / height) as u8, if x > y { 180 } else { 40 }])
+    })
+}
+
+#[test]
+fn all_eight_orientations_are_applied() {
+    let upright = scene(480, 320);
+    // The stored image for EXIF n is the upright one turned by the inverse of n; 5 and 7 (the
+    // transposes) are their own inverse, 6 and 8 undo each other.
+    let inverse = [0, 1, 2, 3, 4, 5, 8, 7, 6];
+    for exif in 1..=8u8 {
+        let mut stored = DynamicImage::ImageRgb8(upright.clone());
+        stored.apply_orientation(Orientation::from_exif(inverse[exif as usize]).unwrap());
+        let jpeg = jpeg_with_orientation(&stored.into_rgb8(), u16::from(exif));
+        assert_eq!(
+            imaging::jpeg_exif_orientation(&jpeg),
+            Orientation::from_exif(exif).unwrap()
+        );
+        let prepared = prepare_bytes(&jpeg, ImageRole::Document, &ImagePolicy::default()).unwrap();
+        let output = decode(&prepared.jpeg.bytes);
+        assert_eq!(output.dimensions(), (480, 320), "orientation {exif}");
+        let difference = mean_difference(&output, &upright);
+        assert!(difference < 4.0, "orientation {exif}: {difference}");
+    }
+    let mut mirrored = DynamicImage::ImageRgb8(upright.clone());
+    mirrored.apply_orientation(Orientation::FlipHorizontal);
+    assert!(
+        mean_difference(&mirrored.into_rgb8(), &upright) > 20.0,
+        "the scene tells mirrors apart"
+    );
+}
+
+/// Walks a JPEG's markers up to the scan and returns them.
+fn markers(jpeg: &[u8]) -> Vec<u8> {
+    let mut found = Vec::new();
+    let mut position = 2;
+    while position + 4 <= jpeg.len() && jpeg[position] == 0xFF {
+        let marker = jpeg[position + 1];
+        found.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([jpeg[position + 2], jpeg[position + 3]]));
+        position += 2 + length;
+    }
+    found
+}
+
+fn assert_no_metadata(jpeg: &[u8]) {
+    let markers = markers(jpeg);
+    assert_eq!(markers.last(), Some(&0xDA), "reached the scan");
+    for marker in markers {
+        let app_other_than_jfif = (0xE1..=0xEF).contains(&marker);
+        assert!(
+            !app_other_than_jfif && marker != 0xFE,
+            "marker FF{marker:02X} carries metadata"
+        );
+    }
+    for needle in [&b"Exif"[..], b"http://ns.adobe.com", b"Photoshop", b"GPS"] {
+        assert!(
+            !jpeg.windows(needle.len()).any(|w| w == needle),
+            "found {needle:?}"
+        );
+    }
+}
+
+#[test]
+fn outputs_carry_no_metadata() {
+    for name in ["Landscape_6.jpg", "Portrait_5.jpg"] {
+        let source = std::fs::read(fixture(name)).unwrap();
+        assert!(
+            source.windows(4).any(|w| w == b"Exif"),
+            "the sample has EXIF"
+        );
+        assert_no_metadata(&prepare_fixture(name).jpeg.bytes);
+    }
+    // A JPEG with a comment and XMP in APP1.
+    let mut jpeg = vec![0xFF, 0xD8];
+    let xmp = b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>GPS 54.68N</x:xmpmeta>";
+    jpeg.extend_from_slice(&[0xFF, 0xE1]);
+    jpeg.extend_from_slice(&((xmp.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(xmp);
+    let comment = b"device serial 123456";
+    jpeg.extend_from_slice(&[0xFF, 0xFE]);
+    jpeg.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(comment);
+    jpeg.extend_from_slice(&imaging::encode_jpeg(&scene(200, 100), 90).unwrap().bytes[2..]);
+    let prepared = prepare_bytes(&jpeg, ImageRole::Face, &ImagePolicy::default()).unwrap();
+    assert_no_metadata(&prepared.jpeg.bytes);
+}
+
+fn encode_with_image(image: DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut bytes = Cursor::new(Vec::new());
+    image.write_to(&mut bytes, format).unwrap();
+    bytes.into_inner()
+}
+
+fn centre_colour(prepared: &PreparedImage) -> [u8; 3] {
+    let image = decode(&prepared.jpeg.bytes);
+    image.get_pixel(image.width() / 2, image.height() / 2).0
+}
+
+fn close(a: [u8; 3], b: [u8; 3], tolerance: u8) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= tolerance)
+}
+
+#[test]
+fn every_supported_format_decodes() {
+    let policy = ImagePolicy::default();
+    let colour = Rgb([200, 60, 30]);
+    let plain = RgbImage::from_pixel(320, 240, colour);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "PNG 8-bit",
+            encode_with_image(DynamicImage::ImageRgb8(plain.clone()), ImageFormat::Png),
+        ),
+        (
+            "PNG 16-bit",
+            encode_with_image(
+                DynamicImage::ImageRgb16(DynamicImage::ImageRgb8(plain.clone()).into_rgb16()),
+                ImageFormat::Png,
+            ),
+        ),
+        ("PNG palette", palette_png(320, 240, colour.0)),
+        (
+            "WebP",
+            encode_with_image(
+                DynamicImage::ImageRgba8(DynamicImage::ImageRgb8(plain.clone()).into_rgba8()),
+                ImageFormat::WebP,
+            ),
+        ),
+        (
+            "BMP",
+            encode_with_image(DynamicImage::ImageRgb8(plain.clone()), ImageFormat::Bmp),
+        ),
+        (
+            "TIFF",
+            encode_with_image(DynamicImage::ImageRgb8(plain.clone()), ImageFormat::Tiff),
+        ),
+        (
+            "JPEG baseline",
+            imaging::encode_jpeg(&plain, 95).unwrap().bytes,
+        ),
+        (
+            "JPEG progressive",
+            turbo_jpeg(&plain, |c| c.set_progressive(true).unwrap()),
+        ),
+        ("JPEG grayscale", grayscale_jpeg(&plain)),
+    ];
+    for (name, bytes) in cases {
+        let prepared = prepare_bytes(&bytes, ImageRole::Document, &policy)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (prepared.jpeg.width, prepared.jpeg.height),
+            (320, 240),
+            "{name}"
+        );
+        let expected = if name == "JPEG grayscale" {
+            gray_of(colour)
+        } else {
+            colour.0
+        };
+        assert!(
+            close(centre_colour(&prepared), expected, 6),
+            "{name}: {:?}",
+            centre_colour(&prepared)
+        );
+    }
+}
+
+fn gray_of(colour: Rgb<u8>) -> [u8; 3] {
+    let [r, g, b] = colour.0.map(f64::from);
+    let y = (0.299 * r + 0.587 * g + 0.114 * b).round() as u8;
+    [y, y, y]
+}
+
+fn turbo_jpeg(pixels: &RgbImage, configure: impl FnOnce(&mut turbojpeg::Compressor)) -> Vec<u8> {
+    let mut compressor = turbojpeg::Compressor::new().unwrap();
+    compressor.set_quality(95).unwrap();
+    configure(&mut compressor);
+    let image = turbojpeg::Image {
+        pixels: pixels.as_raw().as_slice(),
+        width: pixels.width() as usize,
+        pitch: pixels.width() as usize * 3,
+        height: pixels.height() as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    compressor.compress_to_vec(image).unwrap()
+}
+
+fn grayscale_jpeg(pixels: &RgbImage) -> Vec<u8> {
+    turbo_jpeg(pixels, |c| c.set_subsamp(turbojpeg::Subsamp::Gray).unwrap())
+}
+
+fn palette_png(width: u32, height: u32, colour: [u8; 3]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Indexed);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_palette(vec![0, 0, 0, colour[0], colour[1], colour[2]]);
+        let mut writer = encoder.write_header().unwrap();
+        writer
+            .write_image_data(&vec![1u8; (width * height) as usize])
+            .unwrap();
+    }
+    bytes
+}
+
+#[test]
+fn cmyk_jpeg_decodes_with_plausible_colours() {
+    // A CMYK JPEG as Photoshop writes it: libjpeg adds the Adobe APP14 marker, and the ink
+    // values are stored inverted (255 = no ink). Pure red is no cyan, full magenta and yellow.
+    let (width, height) = (160usize, 120usize);
+    let red_ink_inverted = [255u8, 0, 0, 255];
+    let cmyk: Vec<u8> = std::iter::repeat_n(red_ink_inverted, width * height)
+        .flatten()
+        .collect();
+    let mut compressor = turbojpeg::Compressor::new().unwrap();
+    compressor.set_quality(95).unwrap();
+    let image = turbojpeg::Image {
+        pixels: cmyk.as_slice(),
+        width,
+        pitch: width * 4,
+        height,
+        format: turbojpeg::PixelFormat::CMYK,
+    };
+    let jpeg = compressor.compress_to_vec(image).unwrap();
+    let header = turbojpeg::read_header(&jpeg).unwrap();
+    assert!(matches!(
+        header.colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    ));
+    let prepared = prepare_bytes(&jpeg, ImageRole::Document, &ImagePolicy::default()).unwrap();
+    assert!(
+        close(centre_colour(&prepared), [255, 0, 0], 12),
+        "{:?}",
+        centre_colour(&prepared)
+    );
+}
+
+#[test]
+fn transparent_png_is_flattened_onto_white() {
+    let image = RgbaImage::from_fn(100, 80, |x, _| {
+        if x < 50 {
+            Rgba([0, 0, 0, 0])
+        } else {
+            Rgba([0, 0, 255, 255])
+        }
+    });
+    let bytes = encode_with_image(DynamicImage::ImageRgba8(image), ImageFormat::Png);
+    let prepared = prepare_bytes(&bytes, ImageRole::Document, &ImagePolicy::default()).unwrap();
+    let output = decode(&prepared.jpeg.bytes);
+    assert!(
+        close(output.get_pixel(10, 40).0, [255, 255, 255], 4),
+        "{:?}",
+        output.get_pixel(10, 40)
+    );
+    assert!(
+        close(output.get_pixel(90, 40).0, [0, 0, 255], 8),
+        "{:?}",
+        output.get_pixel(90, 40)
+    );
+}
+
+#[test]
+fn animated_gif_uses_the_first_frame() {
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = gif::Encoder::new(&mut bytes, 64, 48, &[0, 200, 0, 200, 0, 0]).unwrap();
+        for index in [0u8, 1] {
+            let frame = gif::Frame {
+                width: 64,
+                height: 48,
+                buffer: vec![index; 64 * 48].into(),
+                ..gif::Frame::default()
+            };
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    let prepared = prepare_bytes(&bytes, ImageRole::Face, &ImagePolicy::default()).unwrap();
+    assert!(
+        close(centre_colour(&prepared), [0, 200, 0], 8),
+        "{:?}",
+        centre_colour(&prepared)
+    );
+}
+
+#[test]
+fn unsupported_formats_say_what_to_do() {
+    let cases: [(&[u8], &str); 3] = [
+        (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", "HEIC/HEIF"),
+        (b"\0\0\0\x1cftypavif\0\0\0\0avifmif1", "AVIF"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF"),
+    ];
+    for (bytes, format) in cases {
+        let error = prepare_bytes(bytes, ImageRole::Document, &ImagePolicy::default()).unwrap_err();
+        assert_eq!(error, ImagingError::Unsupported(format));
+        assert_eq!(
+            error.to_string(),
+            format!("unsupported format {format}: save it as JPEG or PNG")
+        );
+    }
+}
+
+#[test]
+fn empty_truncated_and_non_image_files_fail_clearly() {
+    let policy = ImagePolicy::default();
+    assert_eq!(
+        prepare_bytes(b"", ImageRole::Document, &policy).unwrap_err(),
+        ImagingError::Empty
+    );
+    assert_eq!(
+        prepare_bytes(b"Dear customer, ...", ImageRole::Document, &policy).unwrap_err(),
+        ImagingError::NotAnImage
+    );
+    let noise: Vec<u8> = (0..10_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    assert_eq!(
+        prepare_bytes(&noise, ImageRole::Document, &policy).unwrap_err(),
+        ImagingError::NotAnImage
+    );
+
+    let jpeg = std::fs::read(fixture("Landscape_1.jpg")).unwrap();
+    for cut in [3, 100, jpeg.len() / 2] {
+        let error = prepare_bytes(&jpeg[..cut], ImageRole::Document, &policy).unwrap_err();
+        assert!(
+            matches!(error, ImagingError::Corrupt { format: "JPEG", .. }),
+            "cut {cut}: {error:?}"
+        );
+        assert!(error.to_string().contains("damaged or incomplete"));
+    }
+    let png = encode_with_image(DynamicImage::ImageRgb8(scene(300, 200)), ImageFormat::Png);
+    for cut in [20, png.len() / 2] {
+        let error = prepare_bytes(&png[..cut], ImageRole::Document, &policy).unwrap_err();
+        assert!(
+            matches!(error, ImagingError::Corrupt { format: "PNG", .. }),
+            "cut {cut}: {error:?}"
+        );
+    }
+    let tiny = encode_with_image(DynamicImage::ImageRgb8(scene(8, 8)), ImageFormat::Png);
+    assert!(matches!(
+        prepare_bytes(&tiny, ImageRole::Document, &policy).unwrap_err(),
+        ImagingError::TooSmall { .. }
+    ));
+}
+
+/// A PNG whose header claims `width` x `height` but carries almost no data.
+fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc_input = kind.to_vec();
+        crc_input.extend_from_slice(data);
+        out.extend_from_slice(&crc_input);
+        out.extend_from_slice(&crc32(&crc_input).to_be_bytes());
+    }
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut png, b"IHDR", &header);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in data {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn decompression_bombs_fail_before_decoding() {
+    let policy = ImagePolicy::default();
+    let error =
+        prepare_bytes(&png_bomb(100_000, 100_000), ImageRole::Document, &policy).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ImagingError::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("lower resolution"));
+
+    // A real JPEG whose frame header is patched to claim 60000 x 60000.
+    let mut jpeg = imaging::encode_jpeg(&scene(64, 64), 90).unwrap().bytes;
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    let error = prepare_bytes(&jpeg, ImageRole::Document, &policy).unwrap_err();
+    assert!(
+        matches!(error, ImagingError::TooManyPixels { .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.jpg");
+    std::fs::write(&path, vec![0u8; 2_000_000]).unwrap();
+    let mut policy = ImagePolicy::default();
+    policy.decode.max_file_bytes = 1_000_000;
+    let error = imaging::prepare_file(&path, ImageRole::Document, &policy).unwrap_err();
+    assert_eq!(
+        error,
+        ImagingError::FileTooLarge {
+            bytes: 2_000_000,
+            max: 1_000_000
+        }
+    );
+    let missing = imaging::prepare_file(&dir.path().join("gone.jpg"), ImageRole::Document, &policy)
+        .unwrap_err();
+    assert!(matches!(missing, ImagingError::Unreadable(_)));
+}
+
+/// Deterministic noise: the worst case for JPEG.
+fn noise(width: u32, height: u32, seed: u32) -> RgbImage {
+    let mut state = seed.wrapping_mul(747_796_405).wrapping_add(2_891_336_453);
+    RgbImage::from_fn(width, height, |_, _| {
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        };
+        Rgb([next(), next(), next()])
+    })
+}
+
+#[test]
+fn noise_at_24_megapixels_fits_the_per_image_budget() {
+    let mut policy = ImagePolicy::default();
+    policy.document_long_edge = 6000; // keep all 24 MP: the hardest case
+    let prepared = prepare_pixels(noise(6000, 4000, 1), ImageRole::Document, &policy).unwrap();
+    assert!(
+        prepared.base64_len() <= 6_000_000,
+        "{}",
+        prepared.base64_len()
+    );
+    // It uses the budget well: more than half of it, at the smallest scale that fits.
+    assert!(
+        prepared.base64_len() > 3_000_000,
+        "{}",
+        prepared.base64_len()
+    );
+    assert!(prepared.jpeg.width < 6000);
+    let aspect = f64::from(prepared.jpeg.width) / f64::from(prepared.jpeg.height);
+    assert!((aspect - 1.5).abs() < 0.001, "aspect ratio kept: {aspect}");
+}
+
+#[test]
+fn four_images_over_the_request_limit_are_shared_down_to_fit() {
+    let policy = ImagePolicy::default();
+    let mut images: Vec<PreparedImage> = (0..4)
+        .map(|seed| prepare_pixels(noise(3000, 2000, seed), ImageRole::Document, &policy).unwrap())
+        .collect();
+    let before: usize = images.iter().map(PreparedImage::base64_len).sum();
+    assert!(
+        before > 20_000_000,
+        "the case must exceed the request limit: {before}"
+    );
+    imaging::fit_request(&mut images, &policy).unwrap();
+    let mut process_images = ProcessImages::default();
+    for (slot, image) in [
+        ImageSlot::Front,
+        ImageSlot::Back,
+        ImageSlot::Face,
+        ImageSlot::UtilityBill,
+    ]
+    .into_iter()
+    .zip(&images)
+    {
+        assert!(image.base64_len() <= 6_000_000);
+        process_images.set(slot, image.to_base64());
+    }
+    let request = ProcessRequest {
+        auth_token: Secret::new("x".repeat(40)),
+        country: "LT".into(),
+        document_type: ProcessDocumentType::ResidencePermit,
+        images: process_images,
+    };
+    let body = serde_json::to_vec(&request).unwrap();
+    assert!(body.len() <= 20_000_000, "{}", body.len());
+    assert!(
+        body.len() > 18_000_000,
+        "the budget is used, not wasted: {}",
+        body.len()
+    );
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let source = std::fs::read(fixture("Landscape_6.jpg")).unwrap();
+    let policy = ImagePolicy::default();
+    let first = prepare_bytes(&source, ImageRole::Document, &policy).unwrap();
+    let second = prepare_bytes(&source, ImageRole::Document, &policy).unwrap();
+    assert_eq!(first.jpeg, second.jpeg);
+    let mut tight = policy.clone();
+    tight.max_base64_chars_per_image = 200_000;
+    let a = prepare_bytes(&source, ImageRole::Document, &tight).unwrap();
+    let b = prepare_bytes(&source, ImageRole::Document, &tight).unwrap();
+    assert_eq!(a.jpeg, b.jpeg);
+    assert!(a.base64_len() <= 200_000);
+    assert_eq!(
+        base64_len(a.jpeg.bytes.len()),
+        base64::engine::general_purpose::STANDARD
+            .encode(&a.jpeg.bytes)
+            .len()
+    );
+}
+
+#[test]
+fn roles_cap_the_long_edge() {
+    let policy = ImagePolicy::default();
+    let document = prepare_pixels(scene(4000, 3000), ImageRole::Document, &policy).unwrap();
+    assert_eq!((document.jpeg.width, document.jpeg.height), (3000, 2250));
+    assert!((document.scale() - 0.75).abs() < 1e-9);
+    let face = prepare_pixels(scene(3000, 4000), ImageRole::Face, &policy).unwrap();
+    assert_eq!((face.jpeg.width, face.jpeg.height), (1200, 1600));
+    let small = prepare_pixels(scene(1280, 720), ImageRole::Document, &policy).unwrap();
+    assert_eq!(
+        (small.jpeg.width, small.jpeg.height),
+        (1280, 720),
+        "never upscaled"
+    );
+    assert_eq!(small.jpeg.quality, 92, "best quality first");
+}
+
+#[test]
+fn impossible_budgets_fail_with_a_clear_error() {
+    let mut policy = ImagePolicy::default();
+    policy.max_base64_chars_per_image = 1_000;
+    let error = prepare_pixels(noise(1000, 800, 3), ImageRole::Document, &policy).unwrap_err();
+    assert_eq!(error, ImagingError::CannotFit { budget: 1_000 });
+}
