@@ -91,6 +91,8 @@ pub fn run(args: BenchArgs) -> ExitCode {
         "ratio"
     );
     let mut ours_total = 0.0;
+    let mut ours_bytes: Vec<usize> = Vec::new();
+    let mut vips_bytes: Vec<usize> = Vec::new();
     let mut vips_total = 0.0;
     for photo in &args.photos {
         let Ok(bytes) = std::fs::read(photo) else {
@@ -127,33 +129,22 @@ pub fn run(args: BenchArgs) -> ExitCode {
             .zip(ours_decoded.as_ref())
             .and_then(|(r, o)| psnr(r, o));
         let (vips_ms, vips_psnr) = if vips {
-            let out = scratch.join("vips.jpg");
-            let target = format!("{}[Q={},strip]", out.display(), prepared.jpeg.quality);
-            let times: Vec<f64> = (0..args.runs.max(1))
-                .filter_map(|_| {
-                    let started = Instant::now();
-                    let status = Command::new("vips")
-                        .args([
-                            "thumbnail",
-                            &photo.display().to_string(),
-                            &target,
-                            &policy.document_long_edge.to_string(),
-                        ])
-                        .args(["--size", "down"])
-                        .status()
-                        .ok()?;
-                    status
-                        .success()
-                        .then(|| started.elapsed().as_secs_f64() * 1000.0)
-                })
-                .collect();
-            let vips_image = decode_jpeg_file(&out);
-            let vips_psnr = match (&reference, vips_image) {
-                (Some(r), Some(v)) if v.dimensions() == r.dimensions() => psnr(r, &v),
-                (Some(_), Some(v)) => reference_at(photo, &v).and_then(|r| psnr(&r, &v)),
-                _ => None,
-            };
-            (Some(median(times)), vips_psnr)
+            let vips = run_vips(
+                photo,
+                &scratch,
+                &policy,
+                prepared.jpeg.bytes.len(),
+                args.runs,
+            );
+            let vips_psnr = vips.image.as_ref().and_then(|v| {
+                let reference = match &reference {
+                    Some(r) if r.dimensions() == v.dimensions() => Some(r.clone()),
+                    _ => reference_at(photo, v),
+                };
+                reference.and_then(|r| psnr(&r, v))
+            });
+            vips_bytes.push(vips.bytes);
+            (vips.median_ms, vips_psnr)
         } else {
             (None, None)
         };
@@ -177,6 +168,11 @@ pub fn run(args: BenchArgs) -> ExitCode {
             vips_ms.map_or("-".into(), |v| format!("{:.2}", total / v)),
         );
     }
+    if vips {
+        println!(
+            "bytes at equal size (vips quality searched to match ours): ours {ours_bytes:?}, vips {vips_bytes:?}"
+        );
+    }
     println!(
         "total: ours {ours_total:.1} ms in process{}",
         if vips {
@@ -190,6 +186,70 @@ pub fn run(args: BenchArgs) -> ExitCode {
     );
     let _ = std::fs::remove_dir_all(&scratch);
     ExitCode::SUCCESS
+}
+
+/// What one photo through `vips thumbnail` gave.
+struct VipsRun {
+    median_ms: Option<f64>,
+    bytes: usize,
+    image: Option<RgbImage>,
+}
+
+/// Times `vips thumbnail` (a whole process, as a script would run it) at the quality whose output
+/// size is closest to `target_bytes`, so that fidelity is compared at equal bytes.
+fn run_vips(
+    photo: &Path,
+    scratch: &Path,
+    policy: &ImagePolicy,
+    target_bytes: usize,
+    runs: usize,
+) -> VipsRun {
+    let out = scratch.join("vips.jpg");
+    let thumbnail = |quality: u8| -> Option<f64> {
+        let target = format!("{}[Q={quality},strip]", out.display());
+        let started = Instant::now();
+        let status = Command::new("vips")
+            .args([
+                "thumbnail",
+                &photo.display().to_string(),
+                &target,
+                &policy.document_long_edge.to_string(),
+            ])
+            .args(["--size", "down"])
+            .status()
+            .ok()?;
+        status
+            .success()
+            .then(|| started.elapsed().as_secs_f64() * 1000.0)
+    };
+    let size = || {
+        std::fs::metadata(&out)
+            .map(|m| m.len() as usize)
+            .unwrap_or_default()
+    };
+    // Bisect vips's quality for the size closest to ours.
+    let (mut low, mut high, mut best) = (50u8, 100u8, (usize::MAX, policy.quality.start));
+    while low <= high {
+        let quality = low + (high - low) / 2;
+        if thumbnail(quality).is_none() {
+            break;
+        }
+        let bytes = size();
+        if bytes.abs_diff(target_bytes) < best.0 {
+            best = (bytes.abs_diff(target_bytes), quality);
+        }
+        if bytes > target_bytes {
+            high = quality - 1
+        } else {
+            low = quality + 1
+        }
+    }
+    let times: Vec<f64> = (0..runs.max(1)).filter_map(|_| thumbnail(best.1)).collect();
+    VipsRun {
+        median_ms: (!times.is_empty()).then(|| median(times)),
+        bytes: size(),
+        image: decode_jpeg_file(&out),
+    }
 }
 
 fn reference_at(photo: &Path, like: &RgbImage) -> Option<RgbImage> {

@@ -12,12 +12,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use image::{DynamicImage, RgbImage};
+use image::RgbImage;
 use rayon::prelude::*;
 
 pub use decode::{DecodeLimits, SniffedFormat, jpeg_exif_orientation, sniff};
 pub use encode::{
-    EncodedJpeg, QualityRange, base64_len, encode_jpeg, encode_to_budget, fit_long_edge, resize,
+    EncodedJpeg, QualityRange, apply_orientation, base64_len, encode_jpeg, encode_to_budget,
+    fit_long_edge, resize,
 };
 pub use error::ImagingError;
 
@@ -200,9 +201,7 @@ pub fn prepare_bytes(
     let decode_ms = millis_since(started);
     let started = Instant::now();
     let capped = fit_long_edge(decoded.pixels, cap)?;
-    let mut upright = DynamicImage::ImageRgb8(capped);
-    upright.apply_orientation(decoded.orientation);
-    let upright = upright.into_rgb8();
+    let upright = apply_orientation(capped, decoded.orientation);
     let resize_ms = millis_since(started);
     finish(
         upright,
