@@ -151,6 +151,7 @@ pub fn run(args: BenchArgs) -> ExitCode {
         if let Some(ms) = vips_ms {
             vips_total += ms;
         }
+        ours_bytes.push(prepared.jpeg.bytes.len());
         let name = photo
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -206,7 +207,7 @@ fn run_vips(
 ) -> VipsRun {
     let out = scratch.join("vips.jpg");
     let thumbnail = |quality: u8| -> Option<f64> {
-        let target = format!("{}[Q={quality},strip]", out.display());
+        let target = format!("{}[Q={quality},strip,subsample-mode=on]", out.display());
         let started = Instant::now();
         let status = Command::new("vips")
             .args([
