@@ -51,8 +51,10 @@ pub fn psnr(a: &RgbImage, b: &RgbImage) -> Option<f64> {
 /// outputs are compared against.
 fn reference(path: &Path, width: u32, height: u32) -> Option<RgbImage> {
     let bytes = std::fs::read(path).ok()?;
-    let mut policy = ImagePolicy::default();
-    policy.document_long_edge = 100_000;
+    let policy = ImagePolicy {
+        document_long_edge: 100_000,
+        ..ImagePolicy::default()
+    };
     let prepared = imaging::prepare_bytes(&bytes, ImageRole::Document, &policy).ok()?;
     imaging::resize(&prepared.upright, width, height).ok()
 }

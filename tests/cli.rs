@@ -1,5 +1,10 @@
 //! The built binary: `submit` against the simulator, `check-config`, `prepare`.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers panic on a broken fixture, which is the failure we want"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,6 +1,11 @@
 //! Layer 2: the real client against the simulator over real HTTP on 127.0.0.1, for success and
 //! every fault.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers panic on a broken fixture, which is the failure we want"
+)]
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

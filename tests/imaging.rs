@@ -1,5 +1,10 @@
 //! The image pipeline: orientations, formats, budgets, bad input, metadata, determinism.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers panic on a broken fixture, which is the failure we want"
+)]
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -544,8 +549,11 @@ fn noise(width: u32, height: u32, seed: u32) -> RgbImage {
 
 #[test]
 fn noise_at_24_megapixels_fits_the_per_image_budget() {
-    let mut policy = ImagePolicy::default();
-    policy.document_long_edge = 6000; // keep all 24 MP: the hardest case
+    // Keep all 24 MP: the hardest case.
+    let policy = ImagePolicy {
+        document_long_edge: 6000,
+        ..ImagePolicy::default()
+    };
     let prepared = prepare_pixels(noise(6000, 4000, 1), ImageRole::Document, &policy).unwrap();
     assert!(
         prepared.base64_len() <= 6_000_000,
@@ -643,8 +651,10 @@ fn roles_cap_the_long_edge() {
 
 #[test]
 fn impossible_budgets_fail_with_a_clear_error() {
-    let mut policy = ImagePolicy::default();
-    policy.max_base64_chars_per_image = 1_000;
+    let policy = ImagePolicy {
+        max_base64_chars_per_image: 1_000,
+        ..ImagePolicy::default()
+    };
     let error = prepare_pixels(noise(1000, 800, 3), ImageRole::Document, &policy).unwrap_err();
     assert_eq!(error, ImagingError::CannotFit { budget: 1_000 });
 }

@@ -362,13 +362,13 @@ impl TokenFields {
 impl CustomSettings {
     /// Numbers must be finite and the Levenshtein ratios between 0 and 1.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(modifier) = self.face_matching_threshold_modifier {
-            if !modifier.is_finite() || modifier <= 0.0 {
-                return Err(ValidationError::new(
-                    "faceMatchingThresholdModifier",
-                    "must be a positive number (the tested default is 1)",
-                ));
-            }
+        if let Some(modifier) = self.face_matching_threshold_modifier
+            && (!modifier.is_finite() || modifier <= 0.0)
+        {
+            return Err(ValidationError::new(
+                "faceMatchingThresholdModifier",
+                "must be a positive number (the tested default is 1)",
+            ));
         }
         for (field, ratio) in [
             (

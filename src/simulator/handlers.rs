@@ -79,6 +79,18 @@ pub(super) async fn serve(
     }
 }
 
+/// Reads and discards a request body (bounded, so a runaway client cannot keep it busy).
+async fn drain(request: Request) {
+    let mut body = request.into_body().into_data_stream();
+    let mut read = 0usize;
+    while let Some(Ok(chunk)) = body.next().await {
+        read += chunk.len();
+        if read > 100_000_000 {
+            break;
+        }
+    }
+}
+
 fn split_control(
     stream: tokio::net::TcpStream,
 ) -> Option<(tokio::net::TcpStream, std::net::TcpStream)> {
@@ -120,6 +132,18 @@ async fn apply_fault(
 ) -> Result<Request, Response> {
     let Some(fault) = shared.take_fault(endpoint) else {
         return Ok(request);
+    };
+    let answers_instead = !matches!(
+        fault,
+        Fault::Slow(_) | Fault::ConnectionReset | Fault::OkWithError
+    );
+    let request = if answers_instead {
+        // Like a proxy in front of a failing upstream: the whole request is read, then answered.
+        // Answering mid-upload would make the client's outcome a race (error or answer).
+        drain(request).await;
+        Request::new(axum::body::Body::empty())
+    } else {
+        request
     };
     match fault {
         Fault::Slow(delay) => {
@@ -178,10 +202,10 @@ async fn spend_token_of(shared: &Shared, request: Request) {
     let Ok(json) = serde_json::from_slice::<Value>(&body) else {
         return;
     };
-    if let Some(token) = json.get("authToken").and_then(Value::as_str) {
-        if let Some(issued) = shared.lock().tokens.get_mut(token) {
-            issued.used = true;
-        }
+    if let Some(token) = json.get("authToken").and_then(Value::as_str)
+        && let Some(issued) = shared.lock().tokens.get_mut(token)
+    {
+        issued.used = true;
     }
 }
 
@@ -317,42 +341,40 @@ fn check_token_body(body: &Value) -> Result<(), Response> {
             }
         }
     }
-    if let Some(locale) = text("locale") {
-        if !LOCALES.contains(&locale) {
-            return Err(bad_value("Invalid value for 'locale'.".into()));
-        }
+    if let Some(locale) = text("locale")
+        && !LOCALES.contains(&locale)
+    {
+        return Err(bad_value("Invalid value for 'locale'.".into()));
     }
-    if let Some(kind) = text("tokenType") {
-        if !TOKEN_TYPES.contains(&kind) {
-            return Err(bad_value("Invalid value for 'tokenType'.".into()));
-        }
+    if let Some(kind) = text("tokenType")
+        && !TOKEN_TYPES.contains(&kind)
+    {
+        return Err(bad_value("Invalid value for 'tokenType'.".into()));
     }
-    if let Some(documents) = fields.get("documents").and_then(Value::as_array) {
-        if documents
+    if let Some(documents) = fields.get("documents").and_then(Value::as_array)
+        && documents
             .iter()
             .any(|d| !d.as_str().is_some_and(|d| DOCUMENT_KINDS.contains(&d)))
-        {
-            return Err(bad_value("Invalid value for 'documents'.".into()));
-        }
+    {
+        return Err(bad_value("Invalid value for 'documents'.".into()));
     }
-    if let Some(expiry) = fields.get("expiryTime") {
-        if !expiry
+    if let Some(expiry) = fields.get("expiryTime")
+        && !expiry
             .as_u64()
             .is_some_and(|e| (1..=2_592_000).contains(&e))
-        {
-            return Err(bad_value("Invalid value for 'expiryTime'.".into()));
-        }
+    {
+        return Err(bad_value("Invalid value for 'expiryTime'.".into()));
     }
-    if let Some(length) = fields.get("sessionLength") {
-        if !length.as_u64().is_some_and(|l| l > 60 && l < 3600) {
-            return Err(bad_value("Invalid value for 'sessionLength'.".into()));
-        }
+    if let Some(length) = fields.get("sessionLength")
+        && !length.as_u64().is_some_and(|l| l > 60 && l < 3600)
+    {
+        return Err(bad_value("Invalid value for 'sessionLength'.".into()));
     }
     for key in ["country", "nationality"] {
-        if let Some(code) = text(key) {
-            if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
-                return Err(bad_value(format!("Invalid value for '{key}'.")));
-            }
+        if let Some(code) = text(key)
+            && (code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            return Err(bad_value(format!("Invalid value for '{key}'.")));
         }
     }
     if fields.get("utilityBill").and_then(Value::as_bool) == Some(true)
@@ -362,10 +384,10 @@ fn check_token_body(body: &Value) -> Result<(), Response> {
             "'utilityBill' can't be used together with 'additionalSteps'.".into(),
         ));
     }
-    if let Some(url) = text("callbackUrl") {
-        if !url.starts_with("https://") {
-            return Err(bad_value("Invalid value for 'callbackUrl'.".into()));
-        }
+    if let Some(url) = text("callbackUrl")
+        && !url.starts_with("https://")
+    {
+        return Err(bad_value("Invalid value for 'callbackUrl'.".into()));
     }
     Ok(())
 }
@@ -460,6 +482,7 @@ async fn process(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > shared.config.max_request_bytes) {
+        drain(request).await;
         return too_large();
     }
     let bytes =
