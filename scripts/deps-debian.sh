@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the build and the tests need on Debian/Ubuntu, only those
+# missing, so it is cheap to run before every build. Uses sudo when not root.
+#   cmake, nasm:       libjpeg-turbo is built from source, with its SIMD code (turbojpeg crate)
+#   pkg-config:        finding system libraries
+#   imagemagick:       bench/make-photos.sh
+#   libvips-tools:     the benchmark's comparison (optional at run time)
+set -euo pipefail
+packages=(cmake nasm pkg-config gcc g++ make)
+if [ "${MARKID_BENCH_DEPS:-0}" = 1 ]; then packages+=(imagemagick libvips-tools hyperfine); fi
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust 1.95 with rustup (https://rustup.rs), then run this again" >&2
+  exit 1
+fi
