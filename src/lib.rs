@@ -6,6 +6,7 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod flow;
 pub mod imaging;
 pub mod secret;
 pub mod simulator;

@@ -100,29 +100,6 @@ pub enum SubmitError {
     Api(#[from] ApiError),
 }
 
-/// The slots /process requires for a document and token type (API-NOTES: FRONT always; BACK
-/// unless PASSPORT; FACE unless tokenType DOCUMENT; UTILITY_BILL when the token asks for it).
-pub fn required_slots(
-    document: ProcessDocumentType,
-    token_type: TokenType,
-    utility_bill: bool,
-) -> Vec<(ImageSlot, &'static str)> {
-    let mut slots = vec![(ImageSlot::Front, "every document")];
-    if document.needs_back() {
-        slots.push((ImageSlot::Back, "the document has a back side"));
-    }
-    if token_type.needs_face() {
-        slots.push((
-            ImageSlot::Face,
-            "identification compares the face with the document",
-        ));
-    }
-    if utility_bill {
-        slots.push((ImageSlot::UtilityBill, "the token requires a utility bill"));
-    }
-    slots
-}
-
 /// The token request for one customer: config defaults, then the overrides; clientId typed or
 /// generated.
 pub fn token_request(
@@ -161,7 +138,7 @@ pub async fn submit(
         .token_type
         .unwrap_or(TokenType::Identification);
     let utility_bill = request.fields.utility_bill.unwrap_or(false);
-    for (slot, reason) in required_slots(input.document_type, token_type, utility_bill) {
+    for (slot, reason) in input.document_type.required_slots(token_type, utility_bill) {
         if !input.images.iter().any(|(given, _)| *given == slot) {
             return Err(SubmitError::MissingImage {
                 slot,

@@ -5,7 +5,7 @@
 macro_rules! api_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }
@@ -159,6 +159,37 @@ impl ProcessDocumentType {
     /// document has a back side (not `PASSPORT`)"; the API answers `MISSING_VALUE` otherwise.
     pub fn needs_back(self) -> bool {
         self != ProcessDocumentType::Passport
+    }
+
+    /// The image slots /process requires for this document, with why (API-NOTES: FRONT always;
+    /// BACK unless PASSPORT; FACE unless tokenType DOCUMENT; UTILITY_BILL when the token asks).
+    pub fn required_slots(
+        self,
+        token_type: TokenType,
+        utility_bill: bool,
+    ) -> Vec<(ImageSlot, &'static str)> {
+        let mut slots = vec![(ImageSlot::Front, "every document")];
+        if self.needs_back() {
+            slots.push((ImageSlot::Back, "the document has a back side"));
+        }
+        if token_type.needs_face() {
+            slots.push((
+                ImageSlot::Face,
+                "identification compares the face with the document",
+            ));
+        }
+        if utility_bill {
+            slots.push((ImageSlot::UtilityBill, "the token requires a utility bill"));
+        }
+        slots
+    }
+
+    /// The /process type for a token document kind, when /process has one.
+    pub fn from_token_kind(kind: DocumentKind) -> Option<ProcessDocumentType> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.token_kind() == Some(kind))
     }
 
     /// The token document kind this process type corresponds to, to check it against the token's

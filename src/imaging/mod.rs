@@ -148,6 +148,13 @@ impl std::fmt::Debug for PreparedImage {
     }
 }
 
+/// Two prepared images are the same upload when their JPEG bytes are.
+impl PartialEq for PreparedImage {
+    fn eq(&self, other: &Self) -> bool {
+        self.jpeg == other.jpeg
+    }
+}
+
 impl PreparedImage {
     /// Base64 length of the upload.
     pub fn base64_len(&self) -> usize {

@@ -1,0 +1,820 @@
+//! The kiosk's verification flow as a pure state machine: which screen comes next, what a
+//! document needs, when a token is spent, what the customer is told. No egui, tokio, reqwest or
+//! camera code here: the app feeds `Event`s in and runs the `Effect`s that come out, so every
+//! rule is unit-tested without a window.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::api::{
+    ApiError, CustomerAdvice, ImageSlot, Locale, ProcessDocumentType, TokenSession, TokenType,
+    UploadProgress,
+};
+use crate::imaging::{ImagingError, PreparedImage};
+use crate::secret::Secret;
+
+/// Settings the flow needs from the config.
+#[derive(Clone, Debug)]
+pub struct FlowSettings {
+    /// Country preselected on the document screen (alpha-2), if the config names one.
+    pub default_country: Option<String>,
+    /// How long the success screen stays before the kiosk returns to Welcome.
+    pub success_return_after: Duration,
+}
+
+impl Default for FlowSettings {
+    fn default() -> Self {
+        Self {
+            default_country: None,
+            success_return_after: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Where the upload is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmitStage {
+    /// Fitting the images into one request.
+    PreparingImages,
+    /// Sending; bytes sent of total.
+    Uploading(UploadProgress),
+}
+
+/// What went wrong, as the error screen shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// What the customer should do.
+    pub advice: CustomerAdvice,
+    /// HTTP status, identifier, message and how to fix it, for staff.
+    pub staff_details: String,
+}
+
+impl Failure {
+    fn from_api(error: &ApiError) -> Self {
+        Self {
+            advice: error.customer_advice(),
+            staff_details: error.staff_text(),
+        }
+    }
+}
+
+/// The screen on show, with that screen's own data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Start button and language choice. No token exists: each one costs a credit.
+    Welcome,
+    /// The token is being created.
+    CreatingSession,
+    /// Country and document type.
+    ChooseDocument,
+    /// Camera or file for one image; `problem` explains why the last try was refused.
+    Capture {
+        /// Which image.
+        slot: ImageSlot,
+        /// The imaging error of the last try, in words.
+        problem: Option<String>,
+    },
+    /// The image is being decoded and compressed.
+    Preparing(ImageSlot),
+    /// The prepared image, to accept or retake.
+    Review(ImageSlot),
+    /// Every image, each with a retake, and the submit button.
+    Summary,
+    /// Upload under way.
+    Submitting(SubmitStage),
+    /// Handed to Mark ID.
+    Success {
+        /// Mark ID's reference, for staff.
+        scan_ref: String,
+        /// When the screen appeared, for the return to Welcome.
+        shown_at: Instant,
+    },
+    /// Something failed; `Try again` starts a new session.
+    Failed(Failure),
+}
+
+/// What can happen: customer intents, task results and the clock.
+#[derive(Debug)]
+pub enum Event {
+    /// The customer pressed Start.
+    Start,
+    /// The customer chose a language (also the token's `locale`).
+    ChooseLanguage(Locale),
+    /// The token was created.
+    SessionCreated(Box<TokenSession>),
+    /// The token could not be created.
+    SessionFailed(ApiError),
+    /// The customer picked the document country.
+    ChooseCountry(String),
+    /// The customer picked the document type.
+    ChooseDocument(ProcessDocumentType),
+    /// A photo or file was taken for the current capture screen.
+    Captured(ImageSlot),
+    /// The taken image is ready.
+    ImagePrepared(ImageSlot, Box<PreparedImage>),
+    /// The taken image could not be used.
+    ImageFailed(ImageSlot, ImagingError),
+    /// The customer accepted the image under review.
+    Accept,
+    /// The customer wants to take an image again.
+    Retake(ImageSlot),
+    /// The customer pressed Send on the summary.
+    Submit,
+    /// Upload progress.
+    Progress(UploadProgress),
+    /// Mark ID accepted the images.
+    Submitted,
+    /// The submission failed.
+    SubmitFailed(ApiError),
+    /// The customer (or staff) cancelled the session.
+    Cancel,
+    /// The customer pressed Try again on the error screen.
+    TryAgain,
+    /// Time passed.
+    Tick,
+}
+
+/// Side effects for the app to run. Their results come back as events.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// Create a token in this language; answer with `SessionCreated` or `SessionFailed`.
+    CreateSession(Locale),
+    /// Turn the current camera still or chosen file into the upload for `slot`; answer with
+    /// `ImagePrepared` or `ImageFailed`.
+    PrepareImage(ImageSlot),
+    /// Fit the images into one request and upload them; answer with `Progress`, then
+    /// `Submitted` or `SubmitFailed`.
+    Submit(Box<Submission>),
+    /// Stop the upload under way (the token is spent all the same).
+    CancelSubmit,
+    /// The session's token is over: the app drops what it holds of it (textures, camera stills,
+    /// tasks). The flow drops its own data itself; after a failed upload it keeps the prepared
+    /// photos until "Try again" or "Cancel", so that the customer need not take them again.
+    WipeSession,
+}
+
+/// Everything one upload needs.
+#[derive(Debug, PartialEq)]
+pub struct Submission {
+    /// The session's token.
+    pub auth_token: Secret,
+    /// Upper-case alpha-2.
+    pub country: String,
+    /// The document type.
+    pub document: ProcessDocumentType,
+    /// The prepared images, in slot order.
+    pub images: Vec<(ImageSlot, PreparedImage)>,
+}
+
+/// One customer's session: the token and what they chose and captured.
+#[derive(Debug)]
+pub struct Session {
+    /// The token answer.
+    pub token: TokenSession,
+    /// Document country, alpha-2.
+    pub country: Option<String>,
+    /// Document type.
+    pub document: Option<ProcessDocumentType>,
+    /// Accepted images, and the one under review.
+    pub images: BTreeMap<ImageSlot, PreparedImage>,
+}
+
+impl Session {
+    /// The document types this token allows that /process accepts.
+    pub fn allowed_documents(&self) -> Vec<ProcessDocumentType> {
+        let kinds = self
+            .token
+            .response
+            .allowed_document_kinds(self.country.as_deref());
+        let allowed: Vec<ProcessDocumentType> = kinds
+            .into_iter()
+            .filter_map(ProcessDocumentType::from_token_kind)
+            .collect();
+        if allowed.is_empty() {
+            vec![ProcessDocumentType::IdCard, ProcessDocumentType::Passport]
+        } else {
+            allowed
+        }
+    }
+
+    /// The slots the chosen document needs, in capture order.
+    pub fn required_slots(&self) -> Vec<ImageSlot> {
+        let Some(document) = self.document else {
+            return Vec::new();
+        };
+        let token_type = self
+            .token
+            .response
+            .token_type
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(TokenType::Identification);
+        let utility_bill = self.token.response.utility_bill.unwrap_or(false);
+        document
+            .required_slots(token_type, utility_bill)
+            .into_iter()
+            .map(|(slot, _)| slot)
+            .collect()
+    }
+
+    fn next_missing_slot(&self) -> Option<ImageSlot> {
+        self.required_slots()
+            .into_iter()
+            .find(|slot| !self.images.contains_key(slot))
+    }
+}
+
+/// The state machine.
+#[derive(Debug)]
+pub struct Flow {
+    settings: FlowSettings,
+    step: Step,
+    locale: Locale,
+    session: Option<Session>,
+    /// Images kept across a failed submission, so that "Try again" need not retake them all.
+    kept_images: BTreeMap<ImageSlot, PreparedImage>,
+    kept_choice: Option<(Option<String>, ProcessDocumentType)>,
+}
+
+impl Flow {
+    /// A flow at Welcome.
+    pub fn new(settings: FlowSettings) -> Self {
+        Self {
+            settings,
+            step: Step::Welcome,
+            locale: Locale::En,
+            session: None,
+            kept_images: BTreeMap::new(),
+            kept_choice: None,
+        }
+    }
+
+    /// The screen on show.
+    pub fn step(&self) -> &Step {
+        &self.step
+    }
+
+    /// The chosen language.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The session, while there is one.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Applies one event; returns the effects to run.
+    pub fn handle(&mut self, event: Event, now: Instant) -> Vec<Effect> {
+        match event {
+            Event::ChooseLanguage(locale) => {
+                self.locale = locale;
+                Vec::new()
+            }
+            Event::Start if self.step == Step::Welcome => self.create_session(),
+            Event::TryAgain if matches!(self.step, Step::Failed(_)) => self.create_session(),
+            Event::SessionCreated(token) if self.step == Step::CreatingSession => {
+                self.session_created(*token)
+            }
+            Event::SessionFailed(error) if self.step == Step::CreatingSession => {
+                self.step = Step::Failed(Failure::from_api(&error));
+                Vec::new()
+            }
+            Event::ChooseCountry(country) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.country = Some(country.to_ascii_uppercase());
+                }
+                Vec::new()
+            }
+            Event::ChooseDocument(document) if self.step == Step::ChooseDocument => {
+                self.choose_document(document)
+            }
+            Event::Captured(slot) if matches!(self.step, Step::Capture { slot: s, .. } if s == slot) =>
+            {
+                self.step = Step::Preparing(slot);
+                vec![Effect::PrepareImage(slot)]
+            }
+            Event::ImagePrepared(slot, image) if self.step == Step::Preparing(slot) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.images.insert(slot, *image);
+                }
+                self.step = Step::Review(slot);
+                Vec::new()
+            }
+            Event::ImageFailed(slot, error) if self.step == Step::Preparing(slot) => {
+                self.step = Step::Capture {
+                    slot,
+                    problem: Some(error.to_string()),
+                };
+                Vec::new()
+            }
+            Event::Accept if matches!(self.step, Step::Review(_)) => {
+                self.advance_capture();
+                Vec::new()
+            }
+            Event::Retake(slot) if matches!(self.step, Step::Review(_) | Step::Summary) => {
+                if let Some(session) = self.session.as_mut() {
+                    session.images.remove(&slot);
+                }
+                self.step = Step::Capture {
+                    slot,
+                    problem: None,
+                };
+                Vec::new()
+            }
+            Event::Submit if self.step == Step::Summary => self.submit(),
+            Event::Progress(progress) if matches!(self.step, Step::Submitting(_)) => {
+                self.step = Step::Submitting(SubmitStage::Uploading(progress));
+                Vec::new()
+            }
+            Event::Submitted if matches!(self.step, Step::Submitting(_)) => {
+                let scan_ref = self
+                    .session
+                    .as_ref()
+                    .map(|s| s.token.scan_ref.clone())
+                    .unwrap_or_default();
+                self.step = Step::Success {
+                    scan_ref,
+                    shown_at: now,
+                };
+                self.end_session()
+            }
+            Event::SubmitFailed(error) if matches!(self.step, Step::Submitting(_)) => {
+                self.submit_failed(&error)
+            }
+            Event::Cancel => self.cancel(),
+            Event::Tick => self.tick(now),
+            // Anything else is stale (a late task result, a double click) and changes nothing.
+            _ => Vec::new(),
+        }
+    }
+
+    fn create_session(&mut self) -> Vec<Effect> {
+        self.step = Step::CreatingSession;
+        vec![Effect::CreateSession(self.locale)]
+    }
+
+    fn session_created(&mut self, token: TokenSession) -> Vec<Effect> {
+        let fixed_country = token.response.country.clone().filter(|c| !c.is_empty());
+        let country = fixed_country
+            .or_else(|| self.settings.default_country.clone())
+            .map(|c| c.to_ascii_uppercase());
+        let mut session = Session {
+            token,
+            country,
+            document: None,
+            images: BTreeMap::new(),
+        };
+        // After a failed submission the customer keeps their photos if the new token still
+        // allows the document: they go straight to the summary to check or retake them.
+        if let Some((country, document)) = self.kept_choice.take()
+            && session.allowed_documents().contains(&document)
+        {
+            session.country = country.or(session.country);
+            session.document = Some(document);
+            session.images = std::mem::take(&mut self.kept_images);
+        }
+        self.kept_images.clear();
+        self.session = Some(session);
+        self.step = Step::ChooseDocument;
+        if self.session.as_ref().is_some_and(|s| s.document.is_some()) {
+            self.advance_capture();
+        }
+        Vec::new()
+    }
+
+    fn choose_document(&mut self, document: ProcessDocumentType) -> Vec<Effect> {
+        let Some(session) = self.session.as_mut() else {
+            return Vec::new();
+        };
+        if session.country.is_none() || !session.allowed_documents().contains(&document) {
+            return Vec::new();
+        }
+        if session.document != Some(document) {
+            session.images.clear();
+        }
+        session.document = Some(document);
+        self.advance_capture();
+        Vec::new()
+    }
+
+    /// The next missing image's capture screen, or the summary when all are there.
+    fn advance_capture(&mut self) {
+        let next = self.session.as_ref().and_then(Session::next_missing_slot);
+        self.step = match next {
+            Some(slot) => Step::Capture {
+                slot,
+                problem: None,
+            },
+            None => Step::Summary,
+        };
+    }
+
+    fn submit(&mut self) -> Vec<Effect> {
+        let Some(session) = self.session.as_ref() else {
+            return Vec::new();
+        };
+        let (Some(country), Some(document)) = (session.country.clone(), session.document) else {
+            return Vec::new();
+        };
+        if session.next_missing_slot().is_some() {
+            self.advance_capture();
+            return Vec::new();
+        }
+        let images = session
+            .required_slots()
+            .into_iter()
+            .filter_map(|slot| session.images.get(&slot).map(|image| (slot, image.clone())))
+            .collect();
+        let submission = Submission {
+            auth_token: session.token.auth_token.clone(),
+            country,
+            document,
+            images,
+        };
+        self.step = Step::Submitting(SubmitStage::PreparingImages);
+        vec![Effect::Submit(Box::new(submission))]
+    }
+
+    fn submit_failed(&mut self, error: &ApiError) -> Vec<Effect> {
+        // The token is spent whatever happened: keep the photos for the next session, unless the
+        // API said the photos themselves are the problem.
+        if let Some(session) = self.session.as_mut()
+            && let Some(document) = session.document
+        {
+            self.kept_choice = Some((session.country.clone(), document));
+            self.kept_images = std::mem::take(&mut session.images);
+            if let CustomerAdvice::Retake(slot) = error.customer_advice() {
+                match slot {
+                    Some(slot) => {
+                        self.kept_images.remove(&slot);
+                    }
+                    None => self.kept_images.clear(),
+                }
+            }
+        }
+        self.step = Step::Failed(Failure::from_api(error));
+        self.session = None;
+        vec![Effect::WipeSession]
+    }
+
+    fn cancel(&mut self) -> Vec<Effect> {
+        if matches!(self.step, Step::Welcome) {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if matches!(self.step, Step::Submitting(_)) {
+            effects.push(Effect::CancelSubmit);
+        }
+        self.step = Step::Welcome;
+        effects.extend(self.end_session());
+        effects
+    }
+
+    /// Drops the session and everything kept from it.
+    fn end_session(&mut self) -> Vec<Effect> {
+        self.session = None;
+        self.kept_images.clear();
+        self.kept_choice = None;
+        vec![Effect::WipeSession]
+    }
+
+    fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        if let Step::Success { shown_at, .. } = self.step
+            && now.duration_since(shown_at) >= self.settings.success_return_after
+        {
+            self.step = Step::Welcome;
+            self.locale = Locale::En;
+        }
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::error::HttpFailure;
+    use crate::api::{Endpoint, TokenResponse};
+    use crate::imaging::{ImagePolicy, ImageRole, prepare_pixels};
+
+    fn token(token_type: Option<&str>, allowed: &[&str]) -> TokenSession {
+        let response = TokenResponse {
+            token_type: token_type.map(str::to_owned),
+            allowed_documents: Some(
+                [(
+                    "ALL".to_owned(),
+                    allowed.iter().map(|s| (*s).to_owned()).collect(),
+                )]
+                .into(),
+            ),
+            ..TokenResponse::default()
+        };
+        TokenSession {
+            auth_token: Secret::new("T"),
+            scan_ref: "scan-1".into(),
+            client_id: "c".into(),
+            response,
+        }
+    }
+
+    fn image() -> Box<PreparedImage> {
+        let pixels = image::RgbImage::from_pixel(64, 48, image::Rgb([10, 20, 30]));
+        Box::new(prepare_pixels(pixels, ImageRole::Document, &ImagePolicy::default()).unwrap())
+    }
+
+    fn started(settings: FlowSettings, token: TokenSession) -> (Flow, Instant) {
+        let now = Instant::now();
+        let mut flow = Flow::new(settings);
+        assert_eq!(
+            flow.handle(Event::Start, now),
+            vec![Effect::CreateSession(Locale::En)]
+        );
+        assert_eq!(flow.step(), &Step::CreatingSession);
+        flow.handle(Event::SessionCreated(Box::new(token)), now);
+        (flow, now)
+    }
+
+    fn with_country() -> FlowSettings {
+        FlowSettings {
+            default_country: Some("lt".into()),
+            ..FlowSettings::default()
+        }
+    }
+
+    fn capture(flow: &mut Flow, slot: ImageSlot, now: Instant) {
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot,
+                problem: None
+            }
+        );
+        assert_eq!(
+            flow.handle(Event::Captured(slot), now),
+            vec![Effect::PrepareImage(slot)]
+        );
+        flow.handle(Event::ImagePrepared(slot, image()), now);
+        assert_eq!(flow.step(), &Step::Review(slot));
+        flow.handle(Event::Accept, now);
+    }
+
+    fn http_error(status: u16, body: &str) -> ApiError {
+        ApiError::Http {
+            endpoint: Endpoint::Process,
+            failure: HttpFailure::from_body(status, body.as_bytes(), None),
+        }
+    }
+
+    #[test]
+    fn id_card_happy_path_to_success_and_back_to_welcome() {
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD", "PASSPORT"]));
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+        assert_eq!(flow.session().unwrap().country.as_deref(), Some("LT"));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        for slot in [ImageSlot::Front, ImageSlot::Back, ImageSlot::Face] {
+            capture(&mut flow, slot, now);
+        }
+        assert_eq!(flow.step(), &Step::Summary);
+        let effects = flow.handle(Event::Submit, now);
+        let [Effect::Submit(submission)] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(submission.country, "LT");
+        assert_eq!(
+            submission
+                .images
+                .iter()
+                .map(|(s, _)| *s)
+                .collect::<Vec<_>>(),
+            vec![ImageSlot::Front, ImageSlot::Back, ImageSlot::Face]
+        );
+        assert_eq!(flow.step(), &Step::Submitting(SubmitStage::PreparingImages));
+        let progress = UploadProgress {
+            sent: 10,
+            total: 100,
+        };
+        flow.handle(Event::Progress(progress), now);
+        assert_eq!(
+            flow.step(),
+            &Step::Submitting(SubmitStage::Uploading(progress))
+        );
+        assert_eq!(
+            flow.handle(Event::Submitted, now),
+            vec![Effect::WipeSession]
+        );
+        assert!(matches!(flow.step(), Step::Success { scan_ref, .. } if scan_ref == "scan-1"));
+        assert!(flow.session().is_none(), "personal data dropped at once");
+        flow.handle(Event::Tick, now + Duration::from_secs(5));
+        assert!(matches!(flow.step(), Step::Success { .. }));
+        flow.handle(Event::Tick, now + Duration::from_secs(15));
+        assert_eq!(flow.step(), &Step::Welcome);
+    }
+
+    #[test]
+    fn passport_needs_no_back_and_document_tokens_no_face() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Face,
+                problem: None
+            }
+        );
+
+        let (mut flow, now) = started(with_country(), token(Some("DOCUMENT"), &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Back, now);
+        assert_eq!(flow.step(), &Step::Summary);
+    }
+
+    #[test]
+    fn only_documents_the_token_allows_can_be_chosen() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT", "VISA"]));
+        assert_eq!(
+            flow.session().unwrap().allowed_documents(),
+            vec![ProcessDocumentType::Passport]
+        );
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+    }
+
+    #[test]
+    fn a_country_is_needed_before_the_document() {
+        let (mut flow, now) = started(FlowSettings::default(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+        flow.handle(Event::ChooseCountry("ee".into()), now);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Front,
+                problem: None
+            }
+        );
+        assert_eq!(flow.session().unwrap().country.as_deref(), Some("EE"));
+    }
+
+    #[test]
+    fn retake_from_review_and_from_summary() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(Event::Captured(ImageSlot::Front), now);
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), now);
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Front,
+                problem: None
+            }
+        );
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Face, now);
+        assert_eq!(flow.step(), &Step::Summary);
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        assert!(
+            !flow
+                .session()
+                .unwrap()
+                .images
+                .contains_key(&ImageSlot::Front)
+        );
+        capture(&mut flow, ImageSlot::Front, now);
+        assert_eq!(
+            flow.step(),
+            &Step::Summary,
+            "back to the summary, the face is still there"
+        );
+    }
+
+    #[test]
+    fn a_bad_file_stays_on_the_capture_screen_with_the_reason() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(Event::Captured(ImageSlot::Front), now);
+        flow.handle(
+            Event::ImageFailed(ImageSlot::Front, ImagingError::Unsupported("HEIC/HEIF")),
+            now,
+        );
+        let Step::Capture {
+            slot: ImageSlot::Front,
+            problem: Some(problem),
+        } = flow.step()
+        else {
+            panic!("{:?}", flow.step())
+        };
+        assert!(problem.contains("save it as JPEG or PNG"), "{problem}");
+    }
+
+    #[test]
+    fn session_failure_shows_advice_and_try_again_creates_a_new_token() {
+        let now = Instant::now();
+        let mut flow = Flow::new(with_country());
+        flow.handle(Event::ChooseLanguage(Locale::De), now);
+        flow.handle(Event::Start, now);
+        flow.handle(
+            Event::SessionFailed(http_error(
+                401,
+                r#"{"message":"Invalid authorization credentials"}"#,
+            )),
+            now,
+        );
+        let Step::Failed(failure) = flow.step() else {
+            panic!()
+        };
+        assert_eq!(failure.advice, CustomerAdvice::AskStaff);
+        assert!(failure.staff_details.contains("HTTP 401"));
+        assert_eq!(
+            flow.handle(Event::TryAgain, now),
+            vec![Effect::CreateSession(Locale::De)]
+        );
+    }
+
+    #[test]
+    fn a_failed_upload_keeps_the_photos_for_the_next_session() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Face, now);
+        flow.handle(Event::Submit, now);
+        let effects = flow.handle(
+            Event::SubmitFailed(http_error(502, "<title>502 Bad Gateway</title>")),
+            now,
+        );
+        assert_eq!(effects, vec![Effect::WipeSession]);
+        let Step::Failed(failure) = flow.step() else {
+            panic!()
+        };
+        assert_eq!(failure.advice, CustomerAdvice::TryAgainLater);
+        assert!(flow.session().is_none(), "the spent token is gone");
+        flow.handle(Event::TryAgain, now);
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            now,
+        );
+        assert_eq!(flow.step(), &Step::Summary);
+        assert_eq!(flow.session().unwrap().images.len(), 2);
+    }
+
+    #[test]
+    fn photos_the_api_rejected_are_taken_again() {
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        for slot in [ImageSlot::Front, ImageSlot::Back, ImageSlot::Face] {
+            capture(&mut flow, slot, now);
+        }
+        flow.handle(Event::Submit, now);
+        let missing_back =
+            r#"{"identifier":"MISSING_VALUE","message":"No image provided for step 'BACK'"}"#;
+        flow.handle(Event::SubmitFailed(http_error(400, missing_back)), now);
+        flow.handle(Event::TryAgain, now);
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["ID_CARD"]))),
+            now,
+        );
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Back,
+                problem: None
+            }
+        );
+    }
+
+    #[test]
+    fn cancel_wipes_the_session_and_stops_an_upload() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Face, now);
+        flow.handle(Event::Submit, now);
+        assert_eq!(
+            flow.handle(Event::Cancel, now),
+            vec![Effect::CancelSubmit, Effect::WipeSession]
+        );
+        assert_eq!(flow.step(), &Step::Welcome);
+        assert!(flow.session().is_none());
+        // A late answer of the cancelled upload changes nothing.
+        flow.handle(Event::Submitted, now);
+        assert_eq!(flow.step(), &Step::Welcome);
+    }
+
+    #[test]
+    fn no_token_is_created_at_idle_or_twice() {
+        let now = Instant::now();
+        let mut flow = Flow::new(FlowSettings::default());
+        assert!(
+            flow.handle(Event::Tick, now + Duration::from_secs(3600))
+                .is_empty()
+        );
+        assert_eq!(flow.handle(Event::Start, now).len(), 1);
+        assert!(
+            flow.handle(Event::Start, now).is_empty(),
+            "a double press creates one token"
+        );
+    }
+}
