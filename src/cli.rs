@@ -150,11 +150,7 @@ pub fn run() -> ExitCode {
             Err(code) => code,
         },
         Some(Command::Bench(args)) => crate::bench::run(args),
-        None => {
-            use clap::CommandFactory as _;
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
-        }
+        None => crate::app::run_kiosk(cli.config.as_deref(), cli.demo),
     }
 }
 

@@ -3,7 +3,9 @@
 //! The library holds everything testable; `main.rs` only parses the command line.
 
 pub mod api;
+pub mod app;
 pub mod bench;
+pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod flow;

@@ -1,0 +1,526 @@
+//! The eframe app: `logic()` drains task results, feeds the clock and runs the flow's effects on
+//! the tokio runtime that `run_kiosk` owns; `ui()` only draws the current screen.
+
+pub mod screens;
+pub mod theme;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use egui::{ColorImage, RichText, TextureHandle, TextureOptions};
+use image::RgbImage;
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+
+use crate::api::{ApiError, ImageSlot, MarkIdClient, TokenFields, ValidationError};
+use crate::camera::{FrameSource, SyntheticCamera};
+use crate::config::{Config, LoadedConfig};
+use crate::flow::{Effect, Event, Flow, FlowSettings, Step, Submission};
+use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
+use crate::simulator::{DEMO_KEY, DEMO_SECRET, SimulatorConfig, SimulatorHandle};
+use screens::ScreenAction;
+
+/// Width of the live preview frames, in pixels.
+const PREVIEW_WIDTH: u32 = 640;
+/// Preview frame interval (15 fps).
+const PREVIEW_INTERVAL: Duration = Duration::from_millis(66);
+/// Longest edge of review thumbnails' textures.
+const THUMBNAIL_PIXELS: u32 = 800;
+
+/// What reaches the UI thread from tasks.
+enum Message {
+    /// A flow event (a task result).
+    Flow(Event),
+    /// A file was chosen in the dialog for this slot.
+    FileChosen(ImageSlot, PathBuf),
+}
+
+/// Sends task results to the UI thread and wakes it.
+#[derive(Clone)]
+struct Inbox {
+    sender: mpsc::Sender<Message>,
+    ctx: egui::Context,
+}
+
+impl Inbox {
+    fn send(&self, message: Message) {
+        // The receiver lives as long as the app; after it is gone nobody needs the answer.
+        let _ = self.sender.send(message);
+        self.ctx.request_repaint();
+    }
+}
+
+/// Where the image for the next `PrepareImage` comes from.
+enum PendingSource {
+    Still(RgbImage),
+    File(PathBuf),
+}
+
+/// The kiosk app.
+pub struct KioskApp {
+    flow: Flow,
+    config: Config,
+    client: MarkIdClient,
+    runtime: Handle,
+    demo: bool,
+    inbox: Option<Inbox>,
+    receiver: Option<mpsc::Receiver<Message>>,
+    camera: Box<dyn FrameSource>,
+    started: Instant,
+    preview: Option<TextureHandle>,
+    last_preview: Option<Instant>,
+    thumbnails: BTreeMap<ImageSlot, TextureHandle>,
+    pending_source: Option<PendingSource>,
+    upload: Option<JoinHandle<()>>,
+    country_search: String,
+    /// Keeps the demo simulator running for the app's lifetime.
+    _simulator: Option<SimulatorHandle>,
+}
+
+impl KioskApp {
+    /// Builds the app. In demo mode `simulator` is the in-process Mark ID stand-in.
+    pub fn new(
+        ctx: &egui::Context,
+        config: Config,
+        runtime: Handle,
+        simulator: Option<SimulatorHandle>,
+    ) -> Result<Self, String> {
+        theme::apply(ctx);
+        let client = MarkIdClient::new(config.client_settings()?).map_err(|e| e.to_string())?;
+        let (sender, receiver) = mpsc::channel();
+        let settings = FlowSettings {
+            default_country: config.token.country.clone(),
+            ..FlowSettings::default()
+        };
+        Ok(Self {
+            flow: Flow::new(settings),
+            demo: simulator.is_some(),
+            config,
+            client,
+            runtime,
+            inbox: Some(Inbox {
+                sender,
+                ctx: ctx.clone(),
+            }),
+            receiver: Some(receiver),
+            camera: Box::new(SyntheticCamera),
+            started: Instant::now(),
+            preview: None,
+            last_preview: None,
+            thumbnails: BTreeMap::new(),
+            pending_source: None,
+            upload: None,
+            country_search: String::new(),
+            _simulator: simulator,
+        })
+    }
+
+    /// The flow, for tests.
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+
+    fn inbox(&self) -> Option<Inbox> {
+        self.inbox.clone()
+    }
+
+    fn handle(&mut self, event: Event) {
+        let effects = self.flow.handle(event, Instant::now());
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    fn run(&mut self, effect: Effect) {
+        let Some(inbox) = self.inbox() else { return };
+        match effect {
+            Effect::CreateSession(locale) => {
+                let overrides = TokenFields {
+                    locale: Some(locale),
+                    ..TokenFields::default()
+                };
+                let request = crate::submit::token_request(&self.config, None, overrides);
+                let client = self.client.clone();
+                self.runtime.spawn(async move {
+                    let event = match request {
+                        Ok(request) => match client.create_token(&request).await {
+                            Ok(session) => Event::SessionCreated(Box::new(session)),
+                            Err(error) => Event::SessionFailed(error),
+                        },
+                        Err(_) => Event::SessionFailed(ApiError::Invalid(ValidationError {
+                            field: "clientId",
+                            problem: "must be typed by staff (client_id.mode = \"typed\")".into(),
+                        })),
+                    };
+                    inbox.send(Message::Flow(event));
+                });
+            }
+            Effect::PrepareImage(slot) => {
+                let source = self.pending_source.take();
+                let policy = ImagePolicy::from(&self.config.images);
+                self.runtime.spawn_blocking(move || {
+                    let role = ImageRole::of_slot(slot);
+                    let prepared = match source {
+                        Some(PendingSource::Still(pixels)) => {
+                            imaging::prepare_pixels(pixels, role, &policy)
+                        }
+                        Some(PendingSource::File(path)) => {
+                            imaging::prepare_file(&path, role, &policy)
+                        }
+                        None => Err(ImagingError::Unreadable("no image was taken".into())),
+                    };
+                    let event = match prepared {
+                        Ok(image) => Event::ImagePrepared(slot, Box::new(image)),
+                        Err(error) => Event::ImageFailed(slot, error),
+                    };
+                    inbox.send(Message::Flow(event));
+                });
+            }
+            Effect::Submit(submission) => self.start_upload(*submission, inbox),
+            Effect::CancelSubmit => {
+                if let Some(upload) = self.upload.take() {
+                    upload.abort();
+                }
+            }
+            Effect::WipeSession => {
+                self.thumbnails.clear();
+                self.pending_source = None;
+                self.country_search.clear();
+            }
+        }
+    }
+
+    fn start_upload(&mut self, submission: Submission, inbox: Inbox) {
+        let client = self.client.clone();
+        let policy = ImagePolicy::from(&self.config.images);
+        self.upload = Some(self.runtime.spawn(async move {
+            let Submission {
+                auth_token,
+                country,
+                document,
+                images,
+            } = submission;
+            let (slots, mut prepared): (Vec<ImageSlot>, Vec<PreparedImage>) =
+                images.into_iter().unzip();
+            let fitted = tokio::task::spawn_blocking(move || {
+                imaging::fit_request(&mut prepared, &policy).map(|()| prepared)
+            })
+            .await;
+            let prepared = match fitted {
+                Ok(Ok(prepared)) => prepared,
+                Ok(Err(error)) => {
+                    let problem = format!("the photos do not fit one request: {error}");
+                    let error = ApiError::Invalid(ValidationError {
+                        field: "images",
+                        problem,
+                    });
+                    inbox.send(Message::Flow(Event::SubmitFailed(error)));
+                    return;
+                }
+                Err(_) => return,
+            };
+            let mut process_images = crate::api::ProcessImages::default();
+            for (slot, image) in slots.into_iter().zip(&prepared) {
+                process_images.set(slot, image.to_base64());
+            }
+            let request = crate::api::ProcessRequest {
+                auth_token,
+                country,
+                document_type: document,
+                images: process_images,
+            };
+            let progress_inbox = inbox.clone();
+            let on_progress = Arc::new(move |progress| {
+                progress_inbox.send(Message::Flow(Event::Progress(progress)))
+            });
+            let event = match client.process(&request, on_progress).await {
+                Ok(()) => Event::Submitted,
+                Err(error) => Event::SubmitFailed(error),
+            };
+            inbox.send(Message::Flow(event));
+        }));
+    }
+
+    /// Turns a screen's action into flow events and effects.
+    fn act(&mut self, action: ScreenAction) {
+        match action {
+            ScreenAction::Start => self.handle(Event::Start),
+            ScreenAction::Language(locale) => self.handle(Event::ChooseLanguage(locale)),
+            ScreenAction::Country(country) => self.handle(Event::ChooseCountry(country)),
+            ScreenAction::Document(document) => self.handle(Event::ChooseDocument(document)),
+            ScreenAction::TakePhoto => {
+                if let Step::Capture { slot, .. } = *self.flow.step() {
+                    let seconds = self.started.elapsed().as_secs_f64();
+                    self.pending_source = Some(PendingSource::Still(self.camera.still(seconds)));
+                    self.handle(Event::Captured(slot));
+                }
+            }
+            ScreenAction::ChooseFile => self.choose_file(),
+            ScreenAction::Accept => self.handle(Event::Accept),
+            ScreenAction::Retake(slot) => {
+                self.thumbnails.remove(&slot);
+                self.handle(Event::Retake(slot));
+            }
+            ScreenAction::Submit => self.handle(Event::Submit),
+            ScreenAction::Cancel => self.handle(Event::Cancel),
+            ScreenAction::TryAgain => self.handle(Event::TryAgain),
+        }
+    }
+
+    fn choose_file(&mut self) {
+        let Step::Capture { slot, .. } = *self.flow.step() else {
+            return;
+        };
+        let Some(inbox) = self.inbox() else { return };
+        self.runtime.spawn(async move {
+            let picked = rfd::AsyncFileDialog::new()
+                .set_title("Choose a photo")
+                .add_filter(
+                    "Images",
+                    &[
+                        "jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif", "heic",
+                    ],
+                )
+                .pick_file()
+                .await;
+            if let Some(file) = picked {
+                inbox.send(Message::FileChosen(slot, file.path().to_path_buf()));
+            }
+        });
+    }
+
+    /// A file dropped on the window, on a capture screen, is taken as that image.
+    fn take_dropped_file(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|input| input.raw.dropped_files.first().cloned());
+        let (Some(file), Step::Capture { slot, .. }) = (dropped, self.flow.step().clone()) else {
+            return;
+        };
+        let path = file.path();
+        if path.as_os_str().is_empty() {
+            return;
+        }
+        // Native drops carry a path: the file is read off the UI thread with the others.
+        self.pending_source = Some(PendingSource::File(path.to_path_buf()));
+        self.handle(Event::Captured(slot));
+    }
+
+    fn update_preview(&mut self, ctx: &egui::Context) {
+        let Step::Capture { slot, .. } = *self.flow.step() else {
+            self.preview = None;
+            return;
+        };
+        let due = self
+            .last_preview
+            .is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
+        if due {
+            let mut frame = self
+                .camera
+                .preview(self.started.elapsed().as_secs_f64(), PREVIEW_WIDTH);
+            if slot == ImageSlot::Face {
+                // A mirror is what people expect to see; the still stays unmirrored.
+                image::imageops::flip_horizontal_in_place(&mut frame);
+            }
+            let image = color_image(&frame);
+            match &mut self.preview {
+                Some(texture) => texture.set(image, TextureOptions::LINEAR),
+                None => {
+                    self.preview =
+                        Some(ctx.load_texture("camera-preview", image, TextureOptions::LINEAR))
+                }
+            }
+            self.last_preview = Some(Instant::now());
+        }
+        ctx.request_repaint_after(PREVIEW_INTERVAL);
+    }
+
+    fn update_thumbnails(&mut self, ctx: &egui::Context) {
+        let Some(session) = self.flow.session() else {
+            return;
+        };
+        let missing: Vec<(ImageSlot, PreparedImage)> = session
+            .images
+            .iter()
+            .filter(|(slot, _)| !self.thumbnails.contains_key(slot))
+            .map(|(slot, image)| (*slot, image.clone()))
+            .collect();
+        for (slot, image) in missing {
+            let small = imaging::fit_long_edge((*image.upright).clone(), THUMBNAIL_PIXELS);
+            if let Ok(small) = small {
+                let texture = ctx.load_texture(
+                    format!("thumbnail-{}", slot.as_str()),
+                    color_image(&small),
+                    TextureOptions::LINEAR,
+                );
+                self.thumbnails.insert(slot, texture);
+            }
+        }
+    }
+}
+
+fn color_image(pixels: &RgbImage) -> ColorImage {
+    ColorImage::from_rgb(
+        [pixels.width() as usize, pixels.height() as usize],
+        pixels.as_raw(),
+    )
+}
+
+impl eframe::App for KioskApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let messages: Vec<Message> = self
+            .receiver
+            .as_ref()
+            .map(|r| r.try_iter().collect())
+            .unwrap_or_default();
+        for message in messages {
+            match message {
+                Message::Flow(event) => self.handle(event),
+                Message::FileChosen(slot, path) => {
+                    if matches!(self.flow.step(), Step::Capture { slot: current, .. } if *current == slot)
+                    {
+                        self.pending_source = Some(PendingSource::File(path));
+                        self.handle(Event::Captured(slot));
+                    }
+                }
+            }
+        }
+        self.take_dropped_file(ctx);
+        self.handle(Event::Tick);
+        if matches!(self.flow.step(), Step::Success { .. }) {
+            ctx.request_repaint_after(Duration::from_millis(500));
+        }
+        self.update_preview(ctx);
+        self.update_thumbnails(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let mut action = None;
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.demo {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
+                    ui.label(
+                        RichText::new(" DEMO ")
+                            .strong()
+                            .color(egui::Color32::WHITE)
+                            .background_color(theme::DEMO_BADGE),
+                    );
+                });
+            }
+            action = self.screen_ui(ui);
+        });
+        if let Some(action) = action {
+            self.act(action);
+        }
+    }
+}
+
+impl KioskApp {
+    fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<ScreenAction> {
+        let step = self.flow.step().clone();
+        match step {
+            Step::Welcome => screens::welcome_ui(ui, self.flow.locale()),
+            Step::CreatingSession => screens::waiting_ui(ui, "Starting your session…"),
+            Step::ChooseDocument => {
+                let session = self.flow.session()?;
+                let allowed = session.allowed_documents();
+                let country = session.country.clone();
+                screens::document_ui(ui, country.as_deref(), &mut self.country_search, &allowed)
+            }
+            Step::Capture { slot, problem } => {
+                screens::capture_ui(ui, slot, self.preview.as_ref(), problem.as_deref())
+            }
+            Step::Preparing(_) => screens::waiting_ui(ui, "Checking the photo…"),
+            Step::Review(slot) => screens::review_ui(ui, slot, self.thumbnails.get(&slot)),
+            Step::Summary => {
+                let slots = self
+                    .flow
+                    .session()
+                    .map(|s| s.required_slots())
+                    .unwrap_or_default();
+                let images: Vec<(ImageSlot, Option<&TextureHandle>)> = slots
+                    .into_iter()
+                    .map(|slot| (slot, self.thumbnails.get(&slot)))
+                    .collect();
+                screens::summary_ui(ui, &images)
+            }
+            Step::Submitting(stage) => screens::submitting_ui(ui, stage),
+            Step::Success { scan_ref, .. } => screens::success_ui(ui, &scan_ref),
+            Step::Failed(failure) => screens::error_ui(ui, &failure),
+        }
+    }
+}
+
+/// Starts the in-process simulator and points `config` at it.
+pub fn start_demo(
+    config: &mut Config,
+    runtime: &tokio::runtime::Runtime,
+) -> std::io::Result<SimulatorHandle> {
+    let simulator = runtime.block_on(SimulatorHandle::start_local(SimulatorConfig::default()))?;
+    config.api.base_url = simulator.base_url();
+    config.api.key = DEMO_KEY.to_owned();
+    config.api.secret = crate::secret::Secret::new(DEMO_SECRET);
+    Ok(simulator)
+}
+
+/// Runs the kiosk window. Demo mode (simulator, synthetic camera, DEMO badge) with `--demo` or
+/// when no credentials are configured.
+pub fn run_kiosk(config_path: Option<&Path>, demo: bool) -> ExitCode {
+    let loaded = match LoadedConfig::load(config_path) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut config = loaded.config;
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("markid-io")
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let simulator = if demo || !config.has_credentials() {
+        match start_demo(&mut config, &runtime) {
+            Ok(simulator) => Some(simulator),
+            Err(error) => {
+                eprintln!("error: cannot start the demo simulator: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let handle = runtime.handle().clone();
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1280.0, 800.0])
+            .with_title("Mark ID kiosk"),
+        ..eframe::NativeOptions::default()
+    };
+    let result = eframe::run_native(
+        "markid-kiosk",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(KioskApp::new(
+                &cc.egui_ctx,
+                config,
+                handle,
+                simulator,
+            )?))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot open the kiosk window: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Every colour and size of the kiosk in one place: large, touch-friendly controls readable from
+//! a metre away. Text colours keep at least 4.5:1 contrast against their backgrounds.
+
+use egui::{Color32, FontId, Vec2};
+
+/// Window background.
+pub const BACKGROUND: Color32 = Color32::from_rgb(0xF4, 0xF6, 0xFA);
+/// Body text (contrast 15:1 on BACKGROUND).
+pub const TEXT: Color32 = Color32::from_rgb(0x1A, 0x20, 0x2C);
+/// Secondary text (contrast 7:1 on BACKGROUND).
+pub const MUTED: Color32 = Color32::from_rgb(0x4A, 0x55, 0x68);
+/// Primary buttons' fill (white text on it: 7.5:1).
+pub const PRIMARY: Color32 = Color32::from_rgb(0x1D, 0x4E, 0xD8);
+/// Error accents (white text on it: 6.5:1).
+pub const DANGER: Color32 = Color32::from_rgb(0xB9, 0x1C, 0x1C);
+/// Success accents (white text on it: 5.9:1).
+pub const SUCCESS: Color32 = Color32::from_rgb(0x15, 0x80, 0x3D);
+/// The DEMO badge.
+pub const DEMO_BADGE: Color32 = Color32::from_rgb(0xB4, 0x53, 0x09);
+
+/// Titles.
+pub fn title_font() -> FontId {
+    FontId::proportional(40.0)
+}
+/// Body text.
+pub fn body_font() -> FontId {
+    FontId::proportional(24.0)
+}
+/// Button labels.
+pub fn button_font() -> FontId {
+    FontId::proportional(26.0)
+}
+/// Small print (staff details).
+pub fn small_font() -> FontId {
+    FontId::monospace(16.0)
+}
+
+/// Primary buttons: well over the 48 px minimum touch target.
+pub const BUTTON_SIZE: Vec2 = Vec2::new(320.0, 72.0);
+/// Secondary buttons.
+pub const SMALL_BUTTON_SIZE: Vec2 = Vec2::new(220.0, 56.0);
+/// Space between blocks.
+pub const GAP: f32 = 24.0;
+/// Longest edge of a review thumbnail, in points.
+pub const THUMBNAIL: f32 = 420.0;
+
+/// Applies the theme to a context.
+pub fn apply(ctx: &egui::Context) {
+    let mut style = (*ctx.global_style()).clone();
+    style.visuals = egui::Visuals::light();
+    style.visuals.panel_fill = BACKGROUND;
+    style.visuals.override_text_color = Some(TEXT);
+    style.spacing.button_padding = Vec2::new(20.0, 14.0);
+    style.spacing.item_spacing = Vec2::new(16.0, 16.0);
+    style.spacing.interact_size = Vec2::new(48.0, 48.0);
+    style.text_styles.insert(egui::TextStyle::Body, body_font());
+    style
+        .text_styles
+        .insert(egui::TextStyle::Button, button_font());
+    style
+        .text_styles
+        .insert(egui::TextStyle::Heading, title_font());
+    style
+        .text_styles
+        .insert(egui::TextStyle::Monospace, small_font());
+    ctx.set_global_style(style);
+}
