@@ -1,0 +1,235 @@
+//! Layer 3: the real kiosk app (synthetic camera, simulator over HTTP on 127.0.0.1), clicked
+//! through by label with egui_kittest. Every wait has a timeout.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test set-up panics on a broken fixture, which is the failure we want"
+)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use markid_kiosk::api::Endpoint;
+use markid_kiosk::app::KioskApp;
+use markid_kiosk::config::Config;
+use markid_kiosk::flow::Step;
+use markid_kiosk::simulator::{
+    DEMO_KEY, DEMO_SECRET, Fault, FaultPlan, SimulatorConfig, SimulatorHandle,
+};
+
+/// Longest any single wait may take before the test fails.
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Kiosk {
+    harness: Harness<'static, KioskApp>,
+    simulator: SimulatorHandle,
+    // Dropped last: the app's tasks and the simulator run on it.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Kiosk {
+    fn new() -> Self {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let simulator = runtime
+            .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
+            .unwrap();
+        let mut config = Config::default();
+        config.api.base_url = simulator.base_url();
+        config.api.key = DEMO_KEY.into();
+        config.api.secret = markid_kiosk::secret::Secret::new(DEMO_SECRET);
+        config.token.country = Some("LT".into());
+        let handle = runtime.handle().clone();
+        let harness = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_eframe(move |cc| KioskApp::new(&cc.egui_ctx, config, handle, None).unwrap());
+        Self {
+            harness,
+            simulator,
+            _runtime: runtime,
+        }
+    }
+
+    /// Steps frames until `label` (a substring) shows, or fails after `WAIT` naming the screen.
+    fn wait_for(&mut self, label: &str) {
+        let started = Instant::now();
+        loop {
+            self.harness.step();
+            if self.harness.query_by_label_contains(label).is_some() {
+                return;
+            }
+            assert!(
+                started.elapsed() < WAIT,
+                "'{label}' did not show; screen: {:?}",
+                self.harness.state().flow().step()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn click(&mut self, label: &str) {
+        self.wait_for(label);
+        self.harness.get_by_label(label).click();
+        self.harness.step();
+    }
+
+    fn take_and_use_photo(&mut self) {
+        self.click("Take photo");
+        self.click("Use this photo");
+    }
+
+    fn step(&self) -> Step {
+        self.harness.state().flow().step().clone()
+    }
+}
+
+#[test]
+fn passport_verification_from_start_to_success() {
+    let mut kiosk = Kiosk::new();
+    kiosk.wait_for("Verify your identity");
+    assert_eq!(
+        kiosk.simulator.stats().token_calls,
+        0,
+        "no token at idle: each costs a credit"
+    );
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("Front of your document");
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Your face");
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Ready to send");
+    kiosk.click("Send");
+    kiosk.wait_for("Thank you");
+    let stats = kiosk.simulator.stats();
+    assert_eq!(stats.tokens_issued, 1);
+    assert_eq!(stats.processed.len(), 1);
+    let mut sent: Vec<_> = stats.processed[0]
+        .images
+        .iter()
+        .map(|(slot, _)| slot.as_str())
+        .collect();
+    sent.sort_unstable();
+    assert_eq!(sent, vec!["FACE", "FRONT"], "a passport has no back");
+    assert_eq!(stats.processed[0].document_type, "PASSPORT");
+    let Step::Success { scan_ref, .. } = kiosk.step() else {
+        panic!("{:?}", kiosk.step())
+    };
+    assert!(
+        kiosk.harness.query_by_label_contains(&scan_ref).is_some(),
+        "the reference is shown for staff"
+    );
+    kiosk.click("Done");
+    kiosk.wait_for("Verify your identity");
+}
+
+#[test]
+fn id_card_with_a_retake_from_the_summary() {
+    let mut kiosk = Kiosk::new();
+    kiosk.click("Start");
+    kiosk.click("ID card");
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Back of your document");
+    kiosk.take_and_use_photo();
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Ready to send");
+    kiosk.click("Retake back");
+    kiosk.wait_for("Back of your document");
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Ready to send");
+    kiosk.click("Send");
+    kiosk.wait_for("Thank you");
+    assert_eq!(kiosk.simulator.stats().processed[0].images.len(), 3);
+}
+
+#[test]
+fn an_api_error_shows_the_customer_text_and_staff_details() {
+    let mut kiosk = Kiosk::new();
+    kiosk.simulator.set_fault(FaultPlan::always(
+        Fault::UnauthorizedWithoutIdentifier,
+        Some(Endpoint::Token),
+    ));
+    kiosk.click("Start");
+    kiosk.wait_for("Please ask a member of staff");
+    kiosk.click("Details for staff");
+    kiosk.wait_for("HTTP 401");
+    kiosk.wait_for("api.key and api.secret");
+    kiosk.simulator.clear_fault();
+    kiosk.click("Try again");
+    kiosk.wait_for("Which document do you have?");
+}
+
+#[test]
+fn a_network_failure_during_upload_asks_for_a_new_session_and_keeps_the_photos() {
+    let mut kiosk = Kiosk::new();
+    kiosk.simulator.set_fault(FaultPlan::times(
+        Fault::ConnectionReset,
+        Some(Endpoint::Process),
+        1,
+    ));
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.take_and_use_photo();
+    kiosk.take_and_use_photo();
+    kiosk.click("Send");
+    kiosk.wait_for("Your session has ended. Please start again.");
+    kiosk.click("Try again");
+    kiosk.wait_for("Ready to send");
+    kiosk.click("Send");
+    kiosk.wait_for("Thank you");
+    assert_eq!(
+        kiosk.simulator.stats().tokens_issued,
+        2,
+        "the spent token was replaced"
+    );
+}
+
+/// A file dropped onto the window, as winit reports it on the desktop.
+#[derive(Debug)]
+struct DroppedPath(PathBuf);
+
+impl egui::DroppedFile for DroppedPath {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(kiosk: &mut Kiosk, path: PathBuf) {
+    kiosk
+        .harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(path)));
+    kiosk.harness.step();
+}
+
+#[test]
+fn a_dropped_bad_file_shows_why_and_a_good_one_is_taken() {
+    let mut kiosk = Kiosk::new();
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("Front of your document");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("scan.jpg");
+    std::fs::write(&bad, "not a photo at all").unwrap();
+    drop_file(&mut kiosk, bad);
+    kiosk.wait_for("This image cannot be used: the file is not an image");
+    let good = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exif-orientation/Landscape_6.jpg");
+    drop_file(&mut kiosk, good);
+    kiosk.click("Use this photo");
+    kiosk.wait_for("Your face");
+    let session = kiosk.harness.state().flow().session().unwrap();
+    let front = &session.images[&markid_kiosk::api::ImageSlot::Front];
+    assert_eq!(
+        (front.jpeg.width, front.jpeg.height),
+        (1800, 1200),
+        "the dropped photo, upright"
+    );
+}
