@@ -3,11 +3,14 @@
 # missing, so it is cheap to run before every build. Uses sudo when not root.
 #   cmake, nasm:       libjpeg-turbo is built from source, with its SIMD code (turbojpeg crate)
 #   pkg-config:        finding system libraries
-#   imagemagick:       bench/make-photos.sh
+#   xvfb, xauth, imagemagick, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, libx*: the window
+#                      under a virtual display for the smoke test (OpenGL through Mesa), and
+#                      the screenshot it takes; imagemagick also makes the bench photos
 #   libvips-tools:     the benchmark's comparison (optional at run time)
 set -euo pipefail
-packages=(cmake nasm pkg-config gcc g++ make)
-if [ "${MARKID_BENCH_DEPS:-0}" = 1 ]; then packages+=(imagemagick libvips-tools hyperfine); fi
+packages=(cmake nasm pkg-config gcc g++ make
+  xvfb xauth imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1)
+if [ "${MARKID_BENCH_DEPS:-0}" = 1 ]; then packages+=(libvips-tools hyperfine); fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
