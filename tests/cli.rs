@@ -47,26 +47,31 @@ impl Harness {
         self.simulator.as_ref().unwrap()
     }
 
-    fn submit(&self, secret: &str, extra: &[&str]) -> Output {
-        let front = fixture("exif-orientation/Landscape_6.jpg");
-        let back = fixture("exif-orientation/Landscape_3.jpg");
-        let face = fixture("exif-orientation/Portrait_5.jpg");
+    /// The binary with this harness's empty config and the simulator's address and key.
+    fn command(&self, secret: &str) -> Command {
         let mut command = Command::new(BINARY);
         command
             .arg("--config")
             .arg(self.dir.path().join("config.toml"))
-            .args(["submit", "--country", "lt", "--document", "ID_CARD"])
-            .arg("--front")
-            .arg(front)
-            .arg("--back")
-            .arg(back)
-            .arg("--face")
-            .arg(face)
-            .args(extra)
             .env("MARKID_API_KEY", DEMO_KEY)
             .env("MARKID_API_SECRET", secret)
             .env("MARKID_BASE_URL", self.simulator().base_url())
             .env_remove("MARKID_KIOSK_CONFIG");
+        command
+    }
+
+    /// `submit` of an ID card with all three images, plus `extra` options.
+    fn submit(&self, secret: &str, extra: &[&str]) -> Output {
+        let mut command = self.command(secret);
+        command
+            .args(["submit", "--country", "lt", "--document", "ID_CARD"])
+            .arg("--front")
+            .arg(fixture("exif-orientation/Landscape_6.jpg"))
+            .arg("--back")
+            .arg(fixture("exif-orientation/Landscape_3.jpg"))
+            .arg("--face")
+            .arg(fixture("exif-orientation/Portrait_5.jpg"))
+            .args(extra);
         command.output().unwrap()
     }
 }
@@ -184,9 +189,8 @@ fn submit_reset_reports_the_network_failure() {
 #[test]
 fn submit_without_back_spends_no_token() {
     let harness = Harness::new();
-    let output = Command::new(BINARY)
-        .arg("--config")
-        .arg(harness.dir.path().join("config.toml"))
+    let output = harness
+        .command(DEMO_SECRET)
         .args([
             "submit",
             "--country",
@@ -198,9 +202,6 @@ fn submit_without_back_spends_no_token() {
         .arg(fixture("exif-orientation/Landscape_1.jpg"))
         .arg("--face")
         .arg(fixture("exif-orientation/Portrait_5.jpg"))
-        .env("MARKID_API_KEY", DEMO_KEY)
-        .env("MARKID_API_SECRET", DEMO_SECRET)
-        .env("MARKID_BASE_URL", harness.simulator().base_url())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -217,9 +218,8 @@ fn submit_with_a_bad_image_spends_no_token() {
     let harness = Harness::new();
     let bad = harness.dir.path().join("notes.jpg");
     std::fs::write(&bad, "this is not a photo").unwrap();
-    let output = Command::new(BINARY)
-        .arg("--config")
-        .arg(harness.dir.path().join("config.toml"))
+    let output = harness
+        .command(DEMO_SECRET)
         .args([
             "submit",
             "--country",
@@ -231,9 +231,6 @@ fn submit_with_a_bad_image_spends_no_token() {
         .arg(&bad)
         .arg("--face")
         .arg(fixture("exif-orientation/Portrait_5.jpg"))
-        .env("MARKID_API_KEY", DEMO_KEY)
-        .env("MARKID_API_SECRET", DEMO_SECRET)
-        .env("MARKID_BASE_URL", harness.simulator().base_url())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

@@ -72,6 +72,18 @@ fn process_request(session: &TokenSession, slots: &[ImageSlot]) -> ProcessReques
 
 const ID_CARD_SLOTS: &[ImageSlot] = &[ImageSlot::Front, ImageSlot::Back, ImageSlot::Face];
 
+/// Creates a session, switches `fault` on for /process, and sends an ID card: the error.
+async fn process_under(fault: Fault) -> (SimulatorHandle, ApiError) {
+    let (simulator, client) = setup().await;
+    let session = client.create_token(&token_request()).await.unwrap();
+    simulator.set_fault(FaultPlan::always(fault, Some(Endpoint::Process)));
+    let error = client
+        .process(&process_request(&session, ID_CARD_SLOTS), no_progress())
+        .await
+        .unwrap_err();
+    (simulator, error)
+}
+
 fn no_progress() -> markid_kiosk::api::ProgressCallback {
     Arc::new(|_| {})
 }
@@ -243,16 +255,7 @@ async fn html_502_is_retried_then_reported_with_its_title() {
 
 #[tokio::test]
 async fn process_5xx_is_not_resent() {
-    let (simulator, client) = setup().await;
-    let session = client.create_token(&token_request()).await.unwrap();
-    simulator.set_fault(FaultPlan::always(
-        Fault::HtmlServerError(502),
-        Some(Endpoint::Process),
-    ));
-    let error = client
-        .process(&process_request(&session, ID_CARD_SLOTS), no_progress())
-        .await
-        .unwrap_err();
+    let (simulator, error) = process_under(Fault::HtmlServerError(502)).await;
     assert_eq!(error.status(), Some(502));
     assert!(error.token_spent());
     assert_eq!(simulator.stats().process_calls, 1);
@@ -260,16 +263,7 @@ async fn process_5xx_is_not_resent() {
 
 #[tokio::test]
 async fn reset_during_upload_is_not_resent_and_needs_a_new_session() {
-    let (simulator, client) = setup().await;
-    let session = client.create_token(&token_request()).await.unwrap();
-    simulator.set_fault(FaultPlan::always(
-        Fault::ConnectionReset,
-        Some(Endpoint::Process),
-    ));
-    let error = client
-        .process(&process_request(&session, ID_CARD_SLOTS), no_progress())
-        .await
-        .unwrap_err();
+    let (simulator, error) = process_under(Fault::ConnectionReset).await;
     let ApiError::Network {
         failure,
         token_spent,
@@ -370,16 +364,7 @@ async fn ok_with_error_body_is_a_failure_and_spends_the_token() {
 
 #[tokio::test]
 async fn token_not_valid_fault() {
-    let (simulator, client) = setup().await;
-    let session = client.create_token(&token_request()).await.unwrap();
-    simulator.set_fault(FaultPlan::always(
-        Fault::TokenNotValid,
-        Some(Endpoint::Process),
-    ));
-    let error = client
-        .process(&process_request(&session, ID_CARD_SLOTS), no_progress())
-        .await
-        .unwrap_err();
+    let (_simulator, error) = process_under(Fault::TokenNotValid).await;
     assert_eq!(error.identifier(), Some(&Identifier::TokenNotValid));
     assert_eq!(error.customer_advice(), CustomerAdvice::StartAgain);
 }
