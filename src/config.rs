@@ -38,6 +38,24 @@ pub struct Config {
     pub client_id: ClientIdConfig,
     /// Image size limits and targets.
     pub images: ImageConfig,
+    /// How the kiosk window behaves.
+    pub kiosk: KioskConfig,
+}
+
+/// The `[kiosk]` table.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskConfig {
+    /// Seconds the success screen stays before the kiosk returns to Welcome.
+    pub success_return_secs: u64,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            success_return_secs: 15,
+        }
+    }
 }
 
 /// The `[api]` table.
@@ -338,6 +356,9 @@ impl Config {
         }
         if self.client_id.prefix.chars().any(char::is_whitespace) {
             return invalid("client_id.prefix", "must not contain spaces");
+        }
+        if !(3..=600).contains(&self.kiosk.success_return_secs) {
+            return invalid("kiosk.success_return_secs", "must be 3 to 600 seconds");
         }
         self.validate_images()
     }

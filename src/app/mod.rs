@@ -76,6 +76,8 @@ pub struct KioskApp {
     pending_source: Option<PendingSource>,
     upload: Option<JoinHandle<()>>,
     country_search: String,
+    /// What the customer did in the last frame; `logic()` acts on it, `ui()` only draws.
+    pending_actions: Vec<ScreenAction>,
     /// Keeps the demo simulator running for the app's lifetime.
     _simulator: Option<SimulatorHandle>,
 }
@@ -93,7 +95,7 @@ impl KioskApp {
         let (sender, receiver) = mpsc::channel();
         let settings = FlowSettings {
             default_country: config.token.country.clone(),
-            ..FlowSettings::default()
+            success_return_after: Duration::from_secs(config.kiosk.success_return_secs),
         };
         Ok(Self {
             flow: Flow::new(settings),
@@ -114,6 +116,7 @@ impl KioskApp {
             pending_source: None,
             upload: None,
             country_search: String::new(),
+            pending_actions: Vec::new(),
             _simulator: simulator,
         })
     }
@@ -307,6 +310,21 @@ impl KioskApp {
         self.handle(Event::Captured(slot));
     }
 
+    /// Zooms the layout to fill large screens (see `theme::zoom_for`).
+    fn fit_zoom(&self, ctx: &egui::Context) {
+        let (physical, native) = ctx.input(|input| {
+            let native = input.viewport().native_pixels_per_point.unwrap_or(1.0);
+            (
+                input.content_rect().size() * input.pixels_per_point(),
+                native,
+            )
+        });
+        let zoom = theme::zoom_for(physical, native);
+        if (ctx.zoom_factor() - zoom).abs() > 0.01 {
+            ctx.set_zoom_factor(zoom);
+        }
+    }
+
     fn update_preview(&mut self, ctx: &egui::Context) {
         let Step::Capture { slot, .. } = *self.flow.step() else {
             self.preview = None;
@@ -386,8 +404,12 @@ impl eframe::App for KioskApp {
                 }
             }
         }
+        for action in std::mem::take(&mut self.pending_actions) {
+            self.act(action);
+        }
         self.take_dropped_file(ctx);
         self.handle(Event::Tick);
+        self.fit_zoom(ctx);
         if matches!(self.flow.step(), Step::Success { .. }) {
             ctx.request_repaint_after(Duration::from_millis(500));
         }
@@ -411,7 +433,8 @@ impl eframe::App for KioskApp {
             action = self.screen_ui(ui);
         });
         if let Some(action) = action {
-            self.act(action);
+            self.pending_actions.push(action);
+            ui.ctx().request_repaint();
         }
     }
 }

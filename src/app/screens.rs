@@ -123,7 +123,7 @@ pub fn waiting_ui(ui: &mut Ui, text: &str) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 4.0);
-        ui.add(egui::Spinner::new().size(64.0));
+        ui.add(egui::Spinner::new().size(theme::SPINNER));
         ui.label(RichText::new(text).font(theme::body_font()));
         action = cancel_row(ui);
     });
@@ -143,27 +143,27 @@ pub fn document_ui(
         ui.label("Issuing country:");
         ui.label(RichText::new(country.unwrap_or("not chosen")).strong());
     });
+    // A touch kiosk may have no keyboard: every country is in the list, and typing only narrows it.
     ui.add(
         egui::TextEdit::singleline(country_search)
-            .hint_text("Search country code, e.g. LT")
-            .desired_width(320.0),
+            .hint_text("Search, e.g. LT")
+            .desired_width(theme::SEARCH_WIDTH),
     );
     let search = country_search.trim().to_ascii_uppercase();
-    if !search.is_empty() {
-        ui.horizontal_wrapped(|ui| {
-            for code in all_alpha2_codes()
-                .filter(|code| code.starts_with(&search))
-                .take(24)
-            {
-                if ui
-                    .add(Button::selectable(country == Some(code), code))
-                    .clicked()
-                {
-                    action = Some(ScreenAction::Country(code.to_owned()));
+    egui::ScrollArea::vertical()
+        .max_height(theme::COUNTRY_LIST_HEIGHT)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for code in all_alpha2_codes().filter(|code| code.starts_with(&search)) {
+                    if ui
+                        .add(Button::selectable(country == Some(code), code))
+                        .clicked()
+                    {
+                        action = Some(ScreenAction::Country(code.to_owned()));
+                    }
                 }
-            }
+            });
         });
-    }
     ui.add_space(theme::GAP);
     ui.add_enabled_ui(country.is_some(), |ui| {
         ui.horizontal_wrapped(|ui| {
@@ -202,7 +202,8 @@ pub fn capture_ui(
     );
     if let Some(preview) = preview {
         let size = preview.size_vec2();
-        let scale = (ui.available_width() * 0.7 / size.x).min(380.0 / size.y);
+        let scale = (ui.available_width() * theme::PREVIEW_WIDTH_SHARE / size.x)
+            .min(theme::PREVIEW_MAX_HEIGHT / size.y);
         ui.add(egui::Image::new((preview.id(), size * scale)));
     }
     if let Some(problem) = problem {
@@ -264,7 +265,7 @@ pub fn summary_ui(
                 ui.label(slot_name(*slot));
                 if let Some(texture) = texture {
                     let size = texture.size_vec2();
-                    let scale = 240.0 / size.x.max(size.y);
+                    let scale = theme::SUMMARY_THUMBNAIL / size.x.max(size.y);
                     ui.add(egui::Image::new((texture.id(), size * scale)));
                 }
                 if small_button(
@@ -294,13 +295,17 @@ pub fn submitting_ui(ui: &mut Ui, stage: SubmitStage) -> Option<ScreenAction> {
         match stage {
             SubmitStage::PreparingImages => {
                 title(ui, "Preparing your photos");
-                ui.add(egui::Spinner::new().size(64.0));
+                ui.add(egui::Spinner::new().size(theme::SPINNER));
             }
             SubmitStage::Uploading(UploadProgress { sent, total }) => {
                 title(ui, "Sending your photos");
                 let fraction = UploadProgress { sent, total }.fraction();
                 let text = format!("{:.1} of {:.1} MB", sent as f64 / 1e6, total as f64 / 1e6);
-                ui.add(ProgressBar::new(fraction).text(text).desired_width(600.0));
+                ui.add(
+                    ProgressBar::new(fraction)
+                        .text(text)
+                        .desired_width(theme::PROGRESS_WIDTH),
+                );
             }
         }
         action = cancel_row(ui);

@@ -43,6 +43,33 @@ pub const SMALL_BUTTON_SIZE: Vec2 = Vec2::new(220.0, 56.0);
 pub const GAP: f32 = 24.0;
 /// Longest edge of a review thumbnail, in points.
 pub const THUMBNAIL: f32 = 420.0;
+/// Longest edge of a summary thumbnail, in points.
+pub const SUMMARY_THUMBNAIL: f32 = 240.0;
+/// Tallest the live preview may be, in points.
+pub const PREVIEW_MAX_HEIGHT: f32 = 380.0;
+/// Share of the width the live preview may take.
+pub const PREVIEW_WIDTH_SHARE: f32 = 0.7;
+/// Spinners on waiting screens.
+pub const SPINNER: f32 = 64.0;
+/// The upload progress bar's width.
+pub const PROGRESS_WIDTH: f32 = 600.0;
+/// The country search field's width.
+pub const SEARCH_WIDTH: f32 = 320.0;
+/// Height of the scrollable country list.
+pub const COUNTRY_LIST_HEIGHT: f32 = 150.0;
+
+/// The layout is designed for this window size, in points; larger screens are zoomed so that it
+/// fills them (a 4K screen without OS scaling would otherwise show it a third of the size).
+pub const DESIGN_SIZE: Vec2 = Vec2::new(1280.0, 800.0);
+
+/// The zoom that makes `DESIGN_SIZE` fill a window of `physical` pixels on a screen whose OS
+/// scale is `native_pixels_per_point`: never below 1 (the OS scale is respected), at most 4.
+pub fn zoom_for(physical: Vec2, native_pixels_per_point: f32) -> f32 {
+    let points = physical / native_pixels_per_point.max(0.5);
+    (points.x / DESIGN_SIZE.x)
+        .min(points.y / DESIGN_SIZE.y)
+        .clamp(1.0, 4.0)
+}
 
 /// Applies the theme to a context.
 pub fn apply(ctx: &egui::Context) {
@@ -64,4 +91,21 @@ pub fn apply(ctx: &egui::Context) {
         .text_styles
         .insert(egui::TextStyle::Monospace, small_font());
     ctx.set_global_style(style);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_fills_large_screens_and_respects_os_scaling() {
+        assert_eq!(zoom_for(Vec2::new(1280.0, 800.0), 1.0), 1.0);
+        assert_eq!(zoom_for(Vec2::new(3840.0, 2160.0), 1.0), 2.7);
+        assert_eq!(zoom_for(Vec2::new(3840.0, 2160.0), 2.0), 1.35);
+        assert_eq!(
+            zoom_for(Vec2::new(1024.0, 600.0), 1.0),
+            1.0,
+            "never shrinks below the OS scale"
+        );
+    }
 }
