@@ -223,9 +223,10 @@ pub fn capture_ui(
     cancel_row(ui).or(action)
 }
 
-fn thumbnail(ui: &mut Ui, texture: &TextureHandle) {
+/// An image scaled so that its longest edge is `long_edge` points.
+fn thumbnail(ui: &mut Ui, texture: &TextureHandle, long_edge: f32) {
     let size = texture.size_vec2();
-    let scale = theme::THUMBNAIL / size.x.max(size.y);
+    let scale = long_edge / size.x.max(size.y);
     ui.add(egui::Image::new((texture.id(), size * scale)));
 }
 
@@ -239,7 +240,7 @@ pub fn review_ui(
     title(ui, &format!("Check: {}", slot_name(slot)));
     ui.label(RichText::new("Is everything sharp and readable, without glare?").color(theme::MUTED));
     if let Some(image) = image {
-        thumbnail(ui, image);
+        thumbnail(ui, image, theme::THUMBNAIL);
     }
     ui.horizontal(|ui| {
         if primary_button(ui, "Use this photo") {
@@ -264,9 +265,7 @@ pub fn summary_ui(
             ui.vertical(|ui| {
                 ui.label(slot_name(*slot));
                 if let Some(texture) = texture {
-                    let size = texture.size_vec2();
-                    let scale = theme::SUMMARY_THUMBNAIL / size.x.max(size.y);
-                    ui.add(egui::Image::new((texture.id(), size * scale)));
+                    thumbnail(ui, texture, theme::SUMMARY_THUMBNAIL);
                 }
                 if small_button(
                     ui,
