@@ -247,9 +247,7 @@ async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
     let _simulator = if demo {
         match SimulatorHandle::start_local(SimulatorConfig::default()).await {
             Ok(simulator) => {
-                config.api.base_url = simulator.base_url();
-                config.api.key = DEMO_KEY.to_owned();
-                config.api.secret = crate::secret::Secret::new(DEMO_SECRET);
+                simulator.configure(&mut config);
                 Some(simulator)
             }
             Err(error) => {
@@ -268,7 +266,6 @@ async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
     }
     let client = match config
         .client_settings()
-        .map_err(|p| p.to_string())
         .and_then(|s| MarkIdClient::new(s).map_err(|e| e.to_string()))
     {
         Ok(client) => client,

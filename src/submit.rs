@@ -13,6 +13,7 @@ use crate::api::{
 };
 use crate::config::{ClientIdMode, Config};
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
+use crate::secret::Secret;
 
 /// Where an image comes from.
 pub enum ImageSource {
@@ -156,31 +157,48 @@ pub async fn submit(
         })??;
 
     let session = client.create_token(&request).await?;
-    let mut images = ProcessImages::default();
-    let mut reports = Vec::new();
-    for (slot, image) in &prepared {
-        images.set(*slot, image.to_base64());
-        reports.push(ImageReport {
+    let reports = prepared
+        .iter()
+        .map(|(slot, image)| ImageReport {
             slot: slot.as_str().to_owned(),
             width: image.jpeg.width,
             height: image.jpeg.height,
             bytes: image.jpeg.bytes.len(),
             base64_len: image.base64_len(),
             quality: image.jpeg.quality,
-        });
-    }
-    let process = ProcessRequest {
-        auth_token: session.auth_token.clone(),
+        })
+        .collect();
+    let process = process_request(
+        session.auth_token.clone(),
         country,
-        document_type: input.document_type,
-        images,
-    };
+        input.document_type,
+        &prepared,
+    );
     client.process(&process, on_progress).await?;
     Ok(SubmitOutcome {
         scan_ref: session.scan_ref,
         client_id: request.client_id,
         images: reports,
     })
+}
+
+/// The /process body for prepared images: each as plain Base64 in its slot.
+pub fn process_request(
+    auth_token: Secret,
+    country: String,
+    document_type: ProcessDocumentType,
+    prepared: &[(ImageSlot, PreparedImage)],
+) -> ProcessRequest {
+    let mut images = ProcessImages::default();
+    for (slot, image) in prepared {
+        images.set(*slot, image.to_base64());
+    }
+    ProcessRequest {
+        auth_token,
+        country,
+        document_type,
+        images,
+    }
 }
 
 /// Prepares every image in parallel and makes them fit one request together.

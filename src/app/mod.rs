@@ -20,7 +20,7 @@ use crate::camera::{FrameSource, SyntheticCamera};
 use crate::config::{Config, LoadedConfig};
 use crate::flow::{Effect, Event, Flow, FlowSettings, Step, Submission};
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
-use crate::simulator::{DEMO_KEY, DEMO_SECRET, SimulatorConfig, SimulatorHandle};
+use crate::simulator::{SimulatorConfig, SimulatorHandle};
 use screens::ScreenAction;
 
 /// Width of the live preview frames, in pixels.
@@ -225,16 +225,8 @@ impl KioskApp {
                 }
                 Err(_) => return,
             };
-            let mut process_images = crate::api::ProcessImages::default();
-            for (slot, image) in slots.into_iter().zip(&prepared) {
-                process_images.set(slot, image.to_base64());
-            }
-            let request = crate::api::ProcessRequest {
-                auth_token,
-                country,
-                document_type: document,
-                images: process_images,
-            };
+            let images: Vec<(ImageSlot, PreparedImage)> = slots.into_iter().zip(prepared).collect();
+            let request = crate::submit::process_request(auth_token, country, document, &images);
             let progress_inbox = inbox.clone();
             let on_progress = Arc::new(move |progress| {
                 progress_inbox.send(Message::Flow(Event::Progress(progress)))
@@ -481,9 +473,7 @@ pub fn start_demo(
     runtime: &tokio::runtime::Runtime,
 ) -> std::io::Result<SimulatorHandle> {
     let simulator = runtime.block_on(SimulatorHandle::start_local(SimulatorConfig::default()))?;
-    config.api.base_url = simulator.base_url();
-    config.api.key = DEMO_KEY.to_owned();
-    config.api.secret = crate::secret::Secret::new(DEMO_SECRET);
+    simulator.configure(config);
     Ok(simulator)
 }
 

@@ -258,6 +258,13 @@ impl SimulatorHandle {
         format!("http://{}", self.address)
     }
 
+    /// Points `config` at this simulator, with the credentials it accepts (demo mode).
+    pub fn configure(&self, config: &mut crate::config::Config) {
+        config.api.base_url = self.base_url();
+        config.api.key = self.shared.config.key.clone();
+        config.api.secret = crate::secret::Secret::new(self.shared.config.secret.clone());
+    }
+
     /// Switches a fault on (replacing any earlier one).
     pub fn set_fault(&self, plan: FaultPlan) {
         self.shared.lock().fault = Some(plan);
