@@ -2,14 +2,18 @@
 # Installs the system packages the build and the tests need on Debian/Ubuntu, only those
 # missing, so it is cheap to run before every build. Uses sudo when not root.
 #   cmake, nasm:       libjpeg-turbo is built from source, with its SIMD code (turbojpeg crate)
+#   libclang-dev:      nokhwa generates its V4L2 (webcam) bindings with bindgen
 #   pkg-config:        finding system libraries
 #   xvfb, xauth, imagemagick, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, libx*: the window
 #                      under a virtual display for the smoke test (OpenGL through Mesa), and
 #                      the screenshot it takes; imagemagick also makes the bench photos
+#   dpkg-dev, debootstrap, desktop-file-utils: building the .deb (dpkg-shlibdeps) and proving
+#                      it installs into a fresh Debian root (packaging/linux/check.sh)
 #   libvips-tools:     the benchmark's comparison (optional at run time)
 set -euo pipefail
-packages=(cmake nasm pkg-config gcc g++ make
-  xvfb xauth imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1)
+packages=(cmake nasm pkg-config gcc g++ make libclang-dev
+  xvfb xauth imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1
+  dpkg-dev debootstrap desktop-file-utils)
 if [ "${MARKID_BENCH_DEPS:-0}" = 1 ]; then packages+=(libvips-tools hyperfine); fi
 missing=()
 for package in "${packages[@]}"; do

@@ -213,21 +213,21 @@ pub struct LoadedConfig {
 }
 
 impl LoadedConfig {
-    /// Reads the file `explicit_path`, else the one `MARKID_KIOSK_CONFIG` names, else the
-    /// platform default if it exists; applies the environment overrides; validates.
+    /// Reads the file `explicit_path`, else the one `MARKID_KIOSK_CONFIG` names, else the first
+    /// of the default paths that exists; applies the environment overrides; validates.
     pub fn load(explicit_path: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
         Self::load_with(
             explicit_path,
             |name| std::env::var(name).ok(),
-            default_config_path(),
+            default_config_paths(),
         )
     }
 
-    /// `load` with the environment and the default path given, for tests.
+    /// `load` with the environment and the default paths given, for tests.
     pub fn load_with(
         explicit_path: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
-        default_path: Option<PathBuf>,
+        default_paths: Vec<PathBuf>,
     ) -> Result<LoadedConfig, ConfigError> {
         let named = explicit_path.map(Path::to_path_buf).or_else(|| {
             env(CONFIG_PATH_VAR)
@@ -236,7 +236,7 @@ impl LoadedConfig {
         });
         let path = match named {
             Some(path) => Some(path),
-            None => default_path.filter(|p| p.exists()),
+            None => default_paths.into_iter().find(|p| p.exists()),
         };
         let mut config = match &path {
             Some(path) => Config::from_file(path)?,
@@ -267,6 +267,17 @@ impl LoadedConfig {
 pub fn default_config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
         .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+/// Where a config is looked for when none is named, first found wins: the user's own, then on
+/// Linux the machine-wide `/etc/markid-kiosk/config.toml`, where a package-installed kiosk keeps
+/// it (one file for the kiosk account, writable only by root).
+pub fn default_config_paths() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = default_config_path().into_iter().collect();
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        paths.push(PathBuf::from("/etc/markid-kiosk/config.toml"));
+    }
+    paths
 }
 
 impl Config {
@@ -449,5 +460,33 @@ impl Config {
     pub fn to_redacted_toml(&self) -> String {
         toml::to_string_pretty(self)
             .unwrap_or_else(|error| format!("# cannot print the config: {error}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_existing_default_config_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let machine_wide = dir.path().join("machine.toml");
+        std::fs::write(
+            &machine_wide,
+            "[api]\nkey = \"from-machine\"\nsecret = \"s\"\n",
+        )
+        .unwrap();
+        let candidates = vec![dir.path().join("user.toml"), machine_wide.clone()];
+        let loaded = LoadedConfig::load_with(None, |_| None, candidates.clone()).unwrap();
+        assert_eq!(loaded.path.as_deref(), Some(machine_wide.as_path()));
+        assert_eq!(loaded.config.api.key, "from-machine");
+
+        std::fs::write(
+            &candidates[0],
+            "[api]\nkey = \"from-user\"\nsecret = \"s\"\n",
+        )
+        .unwrap();
+        let loaded = LoadedConfig::load_with(None, |_| None, candidates).unwrap();
+        assert_eq!(loaded.config.api.key, "from-user");
     }
 }
