@@ -48,15 +48,18 @@ pub fn psnr(a: &RgbImage, b: &RgbImage) -> Option<f64> {
 }
 
 /// The upright source at full resolution, resized to `width` x `height`: the reference both
-/// outputs are compared against.
+/// outputs are compared against. Decoded and resized by the `image` crate (its own chroma
+/// upsampling, Lanczos3), not by our pipeline, so that the reference shares none of our choices.
 fn reference(path: &Path, width: u32, height: u32) -> Option<RgbImage> {
     let bytes = std::fs::read(path).ok()?;
-    let policy = ImagePolicy {
-        document_long_edge: 100_000,
-        ..ImagePolicy::default()
-    };
-    let prepared = imaging::prepare_bytes(&bytes, ImageRole::Document, &policy).ok()?;
-    imaging::resize(&prepared.upright, width, height).ok()
+    let stored = image::load_from_memory(&bytes).ok()?.into_rgb8();
+    let upright = imaging::apply_orientation(stored, imaging::jpeg_exif_orientation(&bytes));
+    Some(image::imageops::resize(
+        &upright,
+        width,
+        height,
+        image::imageops::FilterType::Lanczos3,
+    ))
 }
 
 fn decode_jpeg_file(path: &Path) -> Option<RgbImage> {

@@ -129,6 +129,31 @@ fn all_eight_orientations_are_applied() {
     );
 }
 
+#[test]
+fn odd_sized_photos_keep_their_colours_and_lose_at_most_the_odd_edge() {
+    // 4:2:0 JPEGs stay in their planes, which need even sizes: an odd last row or column goes.
+    let upright = scene(481, 321);
+    for exif in [1u8, 6] {
+        let mut stored = DynamicImage::ImageRgb8(upright.clone());
+        if exif == 6 {
+            stored.apply_orientation(Orientation::Rotate270);
+        }
+        let jpeg = jpeg_with_orientation(&stored.into_rgb8(), u16::from(exif));
+        let prepared = prepare_bytes(&jpeg, ImageRole::Document, &ImagePolicy::default()).unwrap();
+        let output = decode(&prepared.jpeg.bytes);
+        assert_eq!(output.dimensions(), (480, 320), "orientation {exif}");
+        // Which edge goes depends on the turn; both crops must match the scene closely.
+        let best = [(0, 0), (1, 0), (0, 1), (1, 1)]
+            .into_iter()
+            .map(|(x, y)| {
+                let crop = image::imageops::crop_imm(&upright, x, y, 480, 320).to_image();
+                mean_difference(&output, &crop)
+            })
+            .fold(f64::INFINITY, f64::min);
+        assert!(best < 4.0, "orientation {exif}: {best}");
+    }
+}
+
 /// Walks a JPEG's markers up to the scan and returns them.
 fn markers(jpeg: &[u8]) -> Vec<u8> {
     let mut found = Vec::new();

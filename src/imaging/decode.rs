@@ -3,10 +3,12 @@
 use std::io::Cursor;
 
 use image::{
-    DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage, metadata::Orientation,
+    DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader, RgbImage,
+    metadata::Orientation,
 };
 
 use super::ImagingError;
+use super::pixels::{Pixels, Ycbcr420};
 
 /// The formats recognised from a file's first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +88,7 @@ fn check_pixels(width: u32, height: u32, limits: &DecodeLimits) -> Result<(), Im
 /// A decoded image, not yet turned upright, and the turn it needs.
 pub struct Decoded {
     /// The pixels as stored.
-    pub pixels: RgbImage,
+    pub pixels: Pixels,
     /// The EXIF (or container) orientation.
     pub orientation: Orientation,
     /// Long edge of the stored image before any decode-time scaling.
@@ -144,6 +146,27 @@ fn decode_jpeg(
         .set_scaling_factor(factor)
         .map_err(|e| corrupt(e.to_string()))?;
     let scaled = header.scaled(factor);
+    let planar = header.subsamp == turbojpeg::Subsamp::Sub2x2
+        && header.colorspace == turbojpeg::Colorspace::YCbCr
+        && scaled.width >= 2
+        && scaled.height >= 2;
+    let pixels = if planar {
+        Pixels::Ycbcr420(decode_planes(&mut decompressor, bytes, &scaled).map_err(corrupt)?)
+    } else {
+        Pixels::Rgb(decode_rgb(&mut decompressor, bytes, &scaled).map_err(corrupt)?)
+    };
+    Ok(Decoded {
+        pixels,
+        orientation,
+        source_long_edge,
+    })
+}
+
+fn decode_rgb(
+    decompressor: &mut turbojpeg::Decompressor,
+    bytes: &[u8],
+    scaled: &turbojpeg::DecompressHeader,
+) -> Result<RgbImage, String> {
     let pitch = scaled.width * 3;
     let mut pixels = vec![0u8; pitch * scaled.height];
     let output = turbojpeg::Image {
@@ -155,14 +178,70 @@ fn decode_jpeg(
     };
     decompressor
         .decompress(bytes, output)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let pixels = RgbImage::from_raw(to_u32(scaled.width), to_u32(scaled.height), pixels)
-        .ok_or_else(|| corrupt("decoded buffer has the wrong size".to_owned()))?;
-    Ok(Decoded {
-        pixels,
-        orientation,
-        source_long_edge,
-    })
+        .map_err(|e| e.to_string())?;
+    RgbImage::from_raw(to_u32(scaled.width), to_u32(scaled.height), pixels)
+        .ok_or_else(|| "decoded buffer has the wrong size".to_owned())
+}
+
+/// Decodes a 4:2:0 JPEG to its planes. libjpeg-turbo pads odd sizes to whole 2x2 blocks; an
+/// odd last row or column is dropped so that luma and chroma line up exactly (one pixel of a
+/// photo, where the alternative is resampling all of it).
+fn decode_planes(
+    decompressor: &mut turbojpeg::Decompressor,
+    bytes: &[u8],
+    scaled: &turbojpeg::DecompressHeader,
+) -> Result<Ycbcr420, String> {
+    let subsamp = turbojpeg::Subsamp::Sub2x2;
+    let length = turbojpeg::yuv_pixels_len(scaled.width, 1, scaled.height, subsamp)
+        .map_err(|e| e.to_string())?;
+    // With row alignment 1 the planes follow each other, luma padded to even sizes.
+    let (padded_width, padded_height) = (
+        scaled.width.next_multiple_of(2),
+        scaled.height.next_multiple_of(2),
+    );
+    let luma_length = padded_width * padded_height;
+    let chroma_length = luma_length / 4;
+    if length != luma_length + 2 * chroma_length {
+        return Err(format!("unexpected YUV layout ({length} bytes)"));
+    }
+    let mut buffer = vec![0u8; length];
+    let output = turbojpeg::YuvImage {
+        pixels: buffer.as_mut_slice(),
+        width: scaled.width,
+        align: 1,
+        height: scaled.height,
+        subsamp,
+    };
+    decompressor
+        .decompress_to_yuv(bytes, output)
+        .map_err(|e| e.to_string())?;
+    let (width, height) = (scaled.width & !1, scaled.height & !1);
+    let chroma = buffer.split_off(luma_length);
+    let luma = crop_plane(buffer, padded_width, width, height);
+    let (blue, red) = chroma.split_at(chroma_length);
+    let blue = crop_plane(blue.to_vec(), padded_width / 2, width / 2, height / 2);
+    let red = crop_plane(red.to_vec(), padded_width / 2, width / 2, height / 2);
+    Ycbcr420::from_planes(luma?, blue?, red?).ok_or_else(|| "planes do not fit together".to_owned())
+}
+
+/// The top-left `width` x `height` of a plane stored `stride` bytes a row.
+fn crop_plane(
+    mut plane: Vec<u8>,
+    stride: usize,
+    width: usize,
+    height: usize,
+) -> Result<GrayImage, String> {
+    if stride != width {
+        plane = plane
+            .chunks_exact(stride)
+            .take(height)
+            .flat_map(|row| &row[..width])
+            .copied()
+            .collect();
+    }
+    plane.truncate(width * height);
+    GrayImage::from_raw(to_u32(width), to_u32(height), plane)
+        .ok_or_else(|| "plane has the wrong size".to_owned())
 }
 
 fn to_u32(value: usize) -> u32 {
@@ -243,7 +322,7 @@ fn decode_with_image_crate(
         return Err(corrupt("no pixels".to_owned()));
     }
     Ok(Decoded {
-        pixels,
+        pixels: Pixels::Rgb(pixels),
         orientation,
         source_long_edge: width.max(height),
     })

@@ -7,6 +7,7 @@
 mod decode;
 mod encode;
 mod error;
+mod pixels;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,10 +18,11 @@ use rayon::prelude::*;
 
 pub use decode::{DecodeLimits, SniffedFormat, jpeg_exif_orientation, sniff};
 pub use encode::{
-    EncodedJpeg, QualityRange, apply_orientation, base64_len, encode_jpeg, encode_to_budget,
-    fit_long_edge, resize,
+    EncodedJpeg, QualityRange, base64_len, encode_jpeg, encode_pixels, encode_planes,
+    encode_to_budget,
 };
 pub use error::ImagingError;
+pub use pixels::{Pixels, Ycbcr420, apply_orientation, fit_long_edge, resize};
 
 use crate::api::ImageSlot;
 use crate::config::ImageConfig;
@@ -127,7 +129,7 @@ pub struct PreparedImage {
     /// Its role.
     pub role: ImageRole,
     /// Upright pixels at the role's cap, the source of every encoding.
-    pub upright: Arc<RgbImage>,
+    pub upright: Arc<Pixels>,
     /// The JPEG to upload.
     pub jpeg: EncodedJpeg,
     /// Long edge of the source as stored.
@@ -207,8 +209,10 @@ pub fn prepare_bytes(
     let decoded = decode::decode(bytes, &policy.decode, cap)?;
     let decode_ms = millis_since(started);
     let started = Instant::now();
-    let capped = fit_long_edge(decoded.pixels, cap)?;
-    let upright = apply_orientation(capped, decoded.orientation);
+    let upright = decoded
+        .pixels
+        .fit_long_edge(cap)?
+        .oriented(decoded.orientation);
     let resize_ms = millis_since(started);
     finish(
         upright,
@@ -231,7 +235,7 @@ pub fn prepare_pixels(
 ) -> Result<PreparedImage, ImagingError> {
     let source_long_edge = pixels.width().max(pixels.height());
     let started = Instant::now();
-    let upright = fit_long_edge(pixels, policy.long_edge_cap(role))?;
+    let upright = Pixels::Rgb(pixels).fit_long_edge(policy.long_edge_cap(role))?;
     let resize_ms = millis_since(started);
     finish(
         upright,
@@ -246,7 +250,7 @@ pub fn prepare_pixels(
 }
 
 fn finish(
-    upright: RgbImage,
+    upright: Pixels,
     role: ImageRole,
     policy: &ImagePolicy,
     source_long_edge: u32,
