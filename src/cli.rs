@@ -47,6 +47,8 @@ pub enum Command {
     Prepare(PrepareArgs),
     /// Time the image pipeline per stage on real photos, against libvips when installed.
     Bench(crate::bench::BenchArgs),
+    /// List the connected cameras, with the index and name `[camera]` in the config takes.
+    Cameras,
 }
 
 /// `simulate` options.
@@ -150,7 +152,28 @@ pub fn run() -> ExitCode {
             Err(code) => code,
         },
         Some(Command::Bench(args)) => crate::bench::run(args),
+        Some(Command::Cameras) => list_cameras(),
         None => crate::app::run_kiosk(cli.config.as_deref(), cli.demo),
+    }
+}
+
+fn list_cameras() -> ExitCode {
+    match crate::camera::list_devices() {
+        Ok(devices) if devices.is_empty() => {
+            println!("no camera found (the kiosk offers photo files instead)");
+            ExitCode::SUCCESS
+        }
+        Ok(devices) => {
+            println!("index  name");
+            for device in devices {
+                println!("{:>5}  {}", device.index, device.name);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

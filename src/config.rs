@@ -40,6 +40,43 @@ pub struct Config {
     pub images: ImageConfig,
     /// How the kiosk window behaves.
     pub kiosk: KioskConfig,
+    /// Which cameras take which pictures, and how.
+    pub camera: CameraConfig,
+}
+
+/// The `[camera]` table.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CameraConfig {
+    /// The camera for the document: "auto" (the first one), an index ("0", "1"), part of a
+    /// device name ("BRIO"), "synthetic", or "play:PATH" (a folder of images or an MJPEG file).
+    pub document: String,
+    /// The camera for the face, in the same terms; may be the same device as the document's.
+    pub face: String,
+    /// Frames dropped after the stream starts, while exposure and white balance settle.
+    pub warmup_frames: u32,
+    /// Seconds between attempts to reopen a missing, busy or failed camera.
+    pub retry_secs: u64,
+    /// The smallest still wanted; the largest mode at or above it is used.
+    pub min_width: u32,
+    /// See `min_width`.
+    pub min_height: u32,
+    /// The lowest frame rate for a fluid preview.
+    pub min_fps: u32,
+}
+
+impl Default for CameraConfig {
+    fn default() -> Self {
+        Self {
+            document: "auto".to_owned(),
+            face: "auto".to_owned(),
+            warmup_frames: 5,
+            retry_secs: 2,
+            min_width: 1920,
+            min_height: 1080,
+            min_fps: 15,
+        }
+    }
 }
 
 /// The `[kiosk]` table.

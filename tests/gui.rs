@@ -32,6 +32,11 @@ struct Kiosk {
 
 impl Kiosk {
     fn new() -> Self {
+        Self::with_cameras("synthetic", "synthetic")
+    }
+
+    /// The kiosk with these `[camera]` choices for the document and the face.
+    fn with_cameras(document: &str, face: &str) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let simulator = runtime
             .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
@@ -41,6 +46,10 @@ impl Kiosk {
         config.api.key = DEMO_KEY.into();
         config.api.secret = markid_kiosk::secret::Secret::new(DEMO_SECRET);
         config.token.country = Some("LT".into());
+        // No webcam here: the synthetic camera, through the same capture thread a webcam uses.
+        config.camera.document = document.into();
+        config.camera.face = face.into();
+        config.camera.retry_secs = 1;
         let handle = runtime.handle().clone();
         let harness = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
@@ -232,4 +241,26 @@ fn a_dropped_bad_file_shows_why_and_a_good_one_is_taken() {
         (1800, 1200),
         "the dropped photo, upright"
     );
+}
+
+#[test]
+fn without_a_camera_the_capture_screen_says_so_and_takes_files() {
+    // A camera that is not there (a playback folder that does not exist): the same path as an
+    // unplugged webcam. The face camera is the synthetic one.
+    let mut kiosk = Kiosk::with_cameras("play:/nonexistent/markid-frames", "synthetic");
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("There is no camera here right now");
+    assert!(
+        kiosk.harness.query_by_label("Take photo").is_none(),
+        "no shutter without a camera"
+    );
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exif-orientation/Landscape_1.jpg");
+    drop_file(&mut kiosk, photo);
+    kiosk.click("Use this photo");
+    kiosk.wait_for("Your face");
+    // The face role has its own camera: the shutter is back.
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Ready to send");
 }

@@ -7,6 +7,7 @@ pub mod theme;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc::TryRecvError;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
@@ -16,17 +17,17 @@ use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 use crate::api::{ApiError, ImageSlot, MarkIdClient, TokenFields, ValidationError};
-use crate::camera::{FrameSource, SyntheticCamera};
+use crate::camera::{CameraError, CameraRig, CameraRole, CameraStatus, Wake};
 use crate::config::{Config, LoadedConfig};
 use crate::flow::{Effect, Event, Flow, FlowSettings, Step, Submission};
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
 use crate::simulator::{SimulatorConfig, SimulatorHandle};
 use screens::ScreenAction;
 
-/// Width of the live preview frames, in pixels.
-const PREVIEW_WIDTH: u32 = 640;
-/// Preview frame interval (15 fps).
-const PREVIEW_INTERVAL: Duration = Duration::from_millis(66);
+/// Smallest width of the live preview frames, in pixels (a 1080p camera's half size).
+const PREVIEW_WIDTH: u32 = 960;
+/// How long "Take photo" waits for the camera's next full frame.
+const STILL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest edge of review thumbnails' textures.
 const THUMBNAIL_PIXELS: u32 = 800;
 
@@ -53,6 +54,20 @@ impl Inbox {
     }
 }
 
+/// A still asked of the camera, not yet delivered.
+struct StillRequest {
+    slot: ImageSlot,
+    receiver: mpsc::Receiver<Result<RgbImage, CameraError>>,
+    asked_at: Instant,
+}
+
+fn camera_role(slot: ImageSlot) -> CameraRole {
+    match slot {
+        ImageSlot::Face => CameraRole::Face,
+        ImageSlot::Front | ImageSlot::Back | ImageSlot::UtilityBill => CameraRole::Document,
+    }
+}
+
 /// Where the image for the next `PrepareImage` comes from.
 enum PendingSource {
     Still(RgbImage),
@@ -68,10 +83,12 @@ pub struct KioskApp {
     demo: bool,
     inbox: Option<Inbox>,
     receiver: Option<mpsc::Receiver<Message>>,
-    camera: Box<dyn FrameSource>,
-    started: Instant,
+    cameras: CameraRig,
+    camera_status: Option<CameraStatus>,
+    /// Why the last "Take photo" gave no picture; cleared by the next try.
+    camera_error: Option<CameraError>,
+    still_request: Option<StillRequest>,
     preview: Option<TextureHandle>,
-    last_preview: Option<Instant>,
     thumbnails: BTreeMap<ImageSlot, TextureHandle>,
     pending_source: Option<PendingSource>,
     upload: Option<JoinHandle<()>>,
@@ -93,13 +110,17 @@ impl KioskApp {
         theme::apply(ctx);
         let client = MarkIdClient::new(config.client_settings()?).map_err(|e| e.to_string())?;
         let (sender, receiver) = mpsc::channel();
+        let demo = simulator.is_some();
+        let repaint = ctx.clone();
+        let wake: Wake = Arc::new(move || repaint.request_repaint());
+        let cameras = CameraRig::new(&config.camera, demo, Some(wake));
         let settings = FlowSettings {
             default_country: config.token.country.clone(),
             success_return_after: Duration::from_secs(config.kiosk.success_return_secs),
         };
         Ok(Self {
             flow: Flow::new(settings),
-            demo: simulator.is_some(),
+            demo,
             config,
             client,
             runtime,
@@ -108,10 +129,11 @@ impl KioskApp {
                 ctx: ctx.clone(),
             }),
             receiver: Some(receiver),
-            camera: Box::new(SyntheticCamera),
-            started: Instant::now(),
+            cameras,
+            camera_status: None,
+            camera_error: None,
+            still_request: None,
             preview: None,
-            last_preview: None,
             thumbnails: BTreeMap::new(),
             pending_source: None,
             upload: None,
@@ -191,6 +213,8 @@ impl KioskApp {
             Effect::WipeSession => {
                 self.thumbnails.clear();
                 self.pending_source = None;
+                self.still_request = None;
+                self.preview = None;
                 self.country_search.clear();
             }
         }
@@ -247,10 +271,20 @@ impl KioskApp {
             ScreenAction::Country(country) => self.handle(Event::ChooseCountry(country)),
             ScreenAction::Document(document) => self.handle(Event::ChooseDocument(document)),
             ScreenAction::TakePhoto => {
-                if let Step::Capture { slot, .. } = *self.flow.step() {
-                    let seconds = self.started.elapsed().as_secs_f64();
-                    self.pending_source = Some(PendingSource::Still(self.camera.still(seconds)));
-                    self.handle(Event::Captured(slot));
+                if let Step::Capture { slot, .. } = *self.flow.step()
+                    && self.still_request.is_none()
+                {
+                    self.camera_error = None;
+                    match self.cameras.camera_for(camera_role(slot)) {
+                        Ok(camera) => {
+                            self.still_request = Some(StillRequest {
+                                slot,
+                                receiver: camera.request_still(),
+                                asked_at: Instant::now(),
+                            });
+                        }
+                        Err(error) => self.camera_error = Some(error),
+                    }
                 }
             }
             ScreenAction::ChooseFile => self.choose_file(),
@@ -317,33 +351,79 @@ impl KioskApp {
         }
     }
 
+    /// Runs the camera the current screen needs (none outside capture and review: no camera
+    /// light while nobody is being photographed) and shows its newest frame.
     fn update_preview(&mut self, ctx: &egui::Context) {
-        let Step::Capture { slot, .. } = *self.flow.step() else {
-            self.preview = None;
-            return;
-        };
-        let due = self
-            .last_preview
-            .is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
-        if due {
-            let mut frame = self
-                .camera
-                .preview(self.started.elapsed().as_secs_f64(), PREVIEW_WIDTH);
-            if slot == ImageSlot::Face {
-                // A mirror is what people expect to see; the still stays unmirrored.
-                image::imageops::flip_horizontal_in_place(&mut frame);
+        let (slot, capturing) = match self.flow.step() {
+            Step::Capture { slot, .. } => (*slot, true),
+            Step::Preparing(slot) | Step::Review(slot) => (*slot, false),
+            _ => {
+                self.cameras.stop();
+                self.camera_status = None;
+                self.camera_error = None;
+                self.still_request = None;
+                self.preview = None;
+                return;
             }
-            let image = color_image(&frame);
-            match &mut self.preview {
-                Some(texture) => texture.set(image, TextureOptions::LINEAR),
-                None => {
-                    self.preview =
-                        Some(ctx.load_texture("camera-preview", image, TextureOptions::LINEAR))
+        };
+        let camera = match self.cameras.camera_for(camera_role(slot)) {
+            Ok(camera) => camera,
+            Err(error) => {
+                self.camera_status = Some(CameraStatus::Unavailable(error));
+                self.preview = None;
+                return;
+            }
+        };
+        camera.set_preview_width(PREVIEW_WIDTH);
+        let status = camera.status();
+        let frame = camera.take_preview();
+        if let Some(frame) = frame {
+            if capturing {
+                let size = [frame.frame.width as usize, frame.frame.height as usize];
+                let image = ColorImage::from_rgb(size, &frame.frame.pixels);
+                match &mut self.preview {
+                    Some(texture) => texture.set(image, TextureOptions::LINEAR),
+                    None => {
+                        self.preview =
+                            Some(ctx.load_texture("camera-preview", image, TextureOptions::LINEAR))
+                    }
                 }
             }
-            self.last_preview = Some(Instant::now());
+            camera.recycle(frame.frame.pixels);
         }
-        ctx.request_repaint_after(PREVIEW_INTERVAL);
+        if matches!(status, CameraStatus::Unavailable(_)) {
+            self.preview = None;
+        }
+        self.camera_status = Some(status);
+    }
+
+    /// Hands a delivered still to the flow, or says why none came.
+    fn poll_still(&mut self) {
+        let Some(request) = &self.still_request else {
+            return;
+        };
+        let answer = match request.receiver.try_recv() {
+            Ok(answer) => answer,
+            Err(TryRecvError::Empty) if request.asked_at.elapsed() < STILL_TIMEOUT => return,
+            Err(_) => Err(CameraError::Other(
+                "the camera did not deliver a picture in time".to_owned(),
+            )),
+        };
+        let slot = request.slot;
+        self.still_request = None;
+        let same_screen =
+            matches!(self.flow.step(), Step::Capture { slot: current, .. } if *current == slot);
+        match answer {
+            Ok(still) if same_screen => {
+                self.pending_source = Some(PendingSource::Still(still));
+                self.handle(Event::Captured(slot));
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, "no still from the camera");
+                self.camera_error = Some(error);
+            }
+        }
     }
 
     fn update_thumbnails(&mut self, ctx: &egui::Context) {
@@ -357,16 +437,33 @@ impl KioskApp {
             .map(|(slot, image)| (*slot, image.clone()))
             .collect();
         for (slot, image) in missing {
-            let small = imaging::fit_long_edge((*image.upright).clone(), THUMBNAIL_PIXELS);
+            let small = image.upright.scaled_to_long_edge(THUMBNAIL_PIXELS);
             if let Ok(small) = small {
                 let texture = ctx.load_texture(
                     format!("thumbnail-{}", slot.as_str()),
-                    color_image(&small),
+                    color_image(&small.to_rgb()),
                     TextureOptions::LINEAR,
                 );
                 self.thumbnails.insert(slot, texture);
             }
         }
+    }
+}
+
+/// The installers' icon, also on the window (title bar, task switcher).
+fn with_window_icon(viewport: egui::ViewportBuilder) -> egui::ViewportBuilder {
+    const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/markid-kiosk-128.png");
+    match image::load_from_memory_with_format(ICON_PNG, image::ImageFormat::Png) {
+        Ok(icon) => {
+            let icon = icon.into_rgba8();
+            viewport.with_icon(egui::IconData {
+                width: icon.width(),
+                height: icon.height(),
+                rgba: icon.into_raw(),
+            })
+        }
+        // The icon is built into the binary; a window without it still works.
+        Err(_) => viewport,
     }
 }
 
@@ -406,6 +503,10 @@ impl eframe::App for KioskApp {
             ctx.request_repaint_after(Duration::from_millis(500));
         }
         self.update_preview(ctx);
+        self.poll_still();
+        if self.still_request.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(50));
+        }
         self.update_thumbnails(ctx);
     }
 
@@ -444,7 +545,14 @@ impl KioskApp {
                 screens::document_ui(ui, country.as_deref(), &mut self.country_search, &allowed)
             }
             Step::Capture { slot, problem } => {
-                screens::capture_ui(ui, slot, self.preview.as_ref(), problem.as_deref())
+                let camera = screens::CameraView {
+                    preview: self.preview.as_ref(),
+                    mirrored: slot == ImageSlot::Face,
+                    status: self.camera_status.as_ref(),
+                    error: self.camera_error.as_ref(),
+                    taking: self.still_request.is_some(),
+                };
+                screens::capture_ui(ui, slot, &camera, problem.as_deref())
             }
             Step::Preparing(_) => screens::waiting_ui(ui, "Checking the photo…"),
             Step::Review(slot) => screens::review_ui(ui, slot, self.thumbnails.get(&slot)),
@@ -512,9 +620,14 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool) -> ExitCode {
     };
     let handle = runtime.handle().clone();
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_inner_size([1280.0, 800.0])
-            .with_title("Mark ID kiosk"),
+        viewport: with_window_icon(
+            egui::ViewportBuilder::default()
+                .with_inner_size([1280.0, 800.0])
+                .with_title("Mark ID kiosk")
+                // The desktop entry's StartupWMClass and the Wayland app id: docks group the
+                // window under the installed icon.
+                .with_app_id("markid-kiosk"),
+        ),
         ..eframe::NativeOptions::default()
     };
     let result = eframe::run_native(

@@ -6,6 +6,7 @@ use egui::{Align, Button, Layout, ProgressBar, RichText, TextureHandle, Ui};
 use super::theme;
 use crate::api::country::all_alpha2_codes;
 use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
+use crate::camera::{CameraError, CameraStatus};
 use crate::flow::{Failure, SubmitStage};
 
 /// What the customer did on a screen.
@@ -183,28 +184,93 @@ pub fn document_ui(
     cancel_row(ui).or(action)
 }
 
+/// What the capture screen shows of the camera.
+pub struct CameraView<'a> {
+    /// The newest preview frame.
+    pub preview: Option<&'a TextureHandle>,
+    /// Shown as a mirror (the face: what people expect to see; the still stays unmirrored).
+    pub mirrored: bool,
+    /// What the camera is doing.
+    pub status: Option<&'a CameraStatus>,
+    /// Why the last "Take photo" gave no picture.
+    pub error: Option<&'a CameraError>,
+    /// A still is on its way.
+    pub taking: bool,
+}
+
+/// The customer's words for a camera that gives no pictures; the reason for staff is shown
+/// beside it in small print.
+fn camera_notice(error: &CameraError) -> &'static str {
+    match error {
+        CameraError::NoCamera | CameraError::NotFound(_) => {
+            "There is no camera here right now. Please choose a photo file, or ask staff for help."
+        }
+        CameraError::Disconnected => {
+            "The camera was disconnected. The picture comes back when it is plugged in again; you can also choose a photo file."
+        }
+        _ => {
+            "The camera cannot be used right now. Please choose a photo file, or ask staff for help."
+        }
+    }
+}
+
 /// Live preview and the two ways in: the camera, or a file (also by dropping it on the window).
 pub fn capture_ui(
     ui: &mut Ui,
     slot: ImageSlot,
-    preview: Option<&TextureHandle>,
+    camera: &CameraView<'_>,
     problem: Option<&str>,
 ) -> Option<ScreenAction> {
     let mut action = None;
     title(ui, slot_name(slot));
-    ui.label(
-        RichText::new(if slot == ImageSlot::Face {
-            "Look into the camera, with your face inside the frame."
-        } else {
-            "Hold the whole document in front of the camera, without glare."
-        })
-        .color(theme::MUTED),
-    );
-    if let Some(preview) = preview {
+    let live = matches!(camera.status, Some(CameraStatus::Live { .. }));
+    if live {
+        ui.label(
+            RichText::new(if slot == ImageSlot::Face {
+                "Look into the camera, with your face inside the frame."
+            } else {
+                "Hold the whole document in front of the camera, without glare."
+            })
+            .color(theme::MUTED),
+        );
+    }
+    if let Some(preview) = camera.preview.filter(|_| live) {
         let size = preview.size_vec2();
         let scale = (ui.available_width() * theme::PREVIEW_WIDTH_SHARE / size.x)
             .min(theme::PREVIEW_MAX_HEIGHT / size.y);
-        ui.add(egui::Image::new((preview.id(), size * scale)));
+        let mut image = egui::Image::new((preview.id(), size * scale));
+        if camera.mirrored {
+            image = image.uv(egui::Rect::from_min_max(
+                egui::pos2(1.0, 0.0),
+                egui::pos2(0.0, 1.0),
+            ));
+        }
+        ui.add(image);
+    }
+    match camera.status {
+        Some(CameraStatus::Unavailable(error)) => {
+            ui.label(RichText::new(camera_notice(error)).color(theme::DANGER));
+            ui.label(
+                RichText::new(error.to_string())
+                    .size(theme::STAFF_DETAIL_SIZE)
+                    .color(theme::MUTED),
+            );
+        }
+        Some(CameraStatus::Starting) | None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(RichText::new("Starting the camera…").color(theme::MUTED));
+            });
+        }
+        Some(CameraStatus::Live { .. }) => {}
+    }
+    if let Some(error) = camera.error {
+        ui.label(RichText::new("No photo was taken. Please try again.").color(theme::DANGER));
+        ui.label(
+            RichText::new(error.to_string())
+                .size(theme::STAFF_DETAIL_SIZE)
+                .color(theme::MUTED),
+        );
     }
     if let Some(problem) = problem {
         ui.label(
@@ -212,7 +278,10 @@ pub fn capture_ui(
         );
     }
     ui.horizontal(|ui| {
-        if primary_button(ui, "Take photo") {
+        if camera.taking {
+            ui.spinner();
+            ui.label("Taking the photo…");
+        } else if live && primary_button(ui, "Take photo") {
             action = Some(ScreenAction::TakePhoto);
         }
         if big_button(ui, "Choose a file") {

@@ -41,6 +41,8 @@ pub const BUTTON_SIZE: Vec2 = Vec2::new(320.0, 72.0);
 pub const SMALL_BUTTON_SIZE: Vec2 = Vec2::new(220.0, 56.0);
 /// Space between blocks.
 pub const GAP: f32 = 24.0;
+/// Text size of the technical reason shown to staff under a customer message.
+pub const STAFF_DETAIL_SIZE: f32 = 15.0;
 /// Longest edge of a review thumbnail, in points.
 pub const THUMBNAIL: f32 = 420.0;
 /// Longest edge of a summary thumbnail, in points.

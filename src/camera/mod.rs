@@ -1,18 +1,195 @@
-//! Where capture screens get pictures from. The real webcam source (nokhwa) comes with its own
-//! issue; until then, and always for demo mode and tests, a synthetic camera draws a scene.
+//! Cameras. `FrameSource` is what every camera offers (webcams through nokhwa in `webcam`, the
+//! synthetic scene, recorded frames); `Camera` runs one on its own capture thread and hands the
+//! UI previews and stills without ever making it wait; `CameraRig` knows which camera takes
+//! which picture and runs only the one a capture screen needs, so no camera light is on while
+//! nobody is being photographed. This module is the only one that touches nokhwa.
 
+mod convert;
+mod negotiate;
+mod playback;
+mod source;
 mod synthetic;
+mod webcam;
+mod worker;
 
-pub use synthetic::SyntheticCamera;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use image::RgbImage;
+pub use convert::{FrameDecoder, RgbFrame, reduction_for};
+pub use negotiate::{FormatTarget, rank_modes};
+pub use playback::{PlaybackSource, split_mjpeg};
+pub use source::{CameraError, FrameSource, Mode, PixelLayout, RawFrame, SourceOpener};
+pub use synthetic::{SyntheticCamera, SyntheticSource};
+pub use webcam::{DeviceInfo, list_devices};
+pub use worker::{Camera, CameraStatus, CaptureSettings, PreviewFrame, Wake, start_best_mode};
 
-/// A source of frames: a small one for the live preview, a full-resolution one for the still.
-pub trait FrameSource: Send {
-    /// A preview frame of about `width` pixels wide, for time `seconds`.
-    fn preview(&mut self, seconds: f64, width: u32) -> RgbImage;
-    /// A full-resolution still, for time `seconds`.
-    fn still(&mut self, seconds: f64) -> RgbImage;
-    /// A name for staff ("Synthetic camera", a device name).
-    fn name(&self) -> &str;
+use crate::config::CameraConfig;
+
+/// What a camera photographs; each role has its configured camera.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CameraRole {
+    /// The ID document's sides (and a utility bill).
+    Document,
+    /// The person's face.
+    Face,
+}
+
+/// Which camera, as the config names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CameraChoice {
+    /// The first webcam found (the synthetic camera in demo mode).
+    Auto,
+    /// The webcam at this position in the system's list.
+    Index(u32),
+    /// The first webcam whose name contains this (any case).
+    Name(String),
+    /// The synthetic scene.
+    Synthetic,
+    /// A folder of images or an MJPEG file, played in a loop.
+    Playback(PathBuf),
+}
+
+impl CameraChoice {
+    /// Reads the config's spelling: "auto", "0", "BRIO", "synthetic", "play:PATH".
+    pub fn parse(text: &str) -> CameraChoice {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("auto") {
+            CameraChoice::Auto
+        } else if text.eq_ignore_ascii_case("synthetic") {
+            CameraChoice::Synthetic
+        } else if let Some(path) = text.strip_prefix("play:") {
+            CameraChoice::Playback(PathBuf::from(path))
+        } else if let Ok(index) = text.parse::<u32>() {
+            CameraChoice::Index(index)
+        } else {
+            CameraChoice::Name(text.to_owned())
+        }
+    }
+
+    /// Opens the source this choice names; demo mode takes the synthetic camera for `Auto`.
+    pub fn opener(&self, demo: bool) -> SourceOpener {
+        match self {
+            CameraChoice::Auto if demo => Box::new(|| Ok(Box::new(SyntheticCamera::source()))),
+            CameraChoice::Synthetic => Box::new(|| Ok(Box::new(SyntheticCamera::source()))),
+            CameraChoice::Playback(path) => {
+                let path = path.clone();
+                Box::new(move || Ok(Box::new(PlaybackSource::open(&path, PLAYBACK_FPS)?)))
+            }
+            webcam => webcam::opener(webcam.clone()),
+        }
+    }
+}
+
+/// Frame rate of recorded pictures.
+const PLAYBACK_FPS: u32 = 10;
+
+impl From<&CameraConfig> for CaptureSettings {
+    fn from(config: &CameraConfig) -> Self {
+        CaptureSettings {
+            target: FormatTarget {
+                min_width: config.min_width,
+                min_height: config.min_height,
+                min_fps: config.min_fps,
+            },
+            warmup_frames: config.warmup_frames,
+            retry_interval: Duration::from_secs(config.retry_secs.max(1)),
+        }
+    }
+}
+
+/// The cameras of the roles, and the one running now.
+pub struct CameraRig {
+    document: CameraChoice,
+    face: CameraChoice,
+    settings: CaptureSettings,
+    demo: bool,
+    wake: Option<Wake>,
+    active: Option<(CameraChoice, Camera)>,
+}
+
+impl CameraRig {
+    /// The rig for the config's choices; no camera runs until `camera_for` asks for one.
+    pub fn new(config: &CameraConfig, demo: bool, wake: Option<Wake>) -> CameraRig {
+        CameraRig {
+            document: CameraChoice::parse(&config.document),
+            face: CameraChoice::parse(&config.face),
+            settings: CaptureSettings::from(config),
+            demo,
+            wake,
+            active: None,
+        }
+    }
+
+    /// The camera chosen for `role`.
+    pub fn choice(&self, role: CameraRole) -> &CameraChoice {
+        match role {
+            CameraRole::Document => &self.document,
+            CameraRole::Face => &self.face,
+        }
+    }
+
+    /// Gives `role` another camera (staff settings); takes effect at the next `camera_for`.
+    pub fn assign(&mut self, role: CameraRole, choice: CameraChoice) {
+        match role {
+            CameraRole::Document => self.document = choice,
+            CameraRole::Face => self.face = choice,
+        }
+    }
+
+    /// The running camera for `role`, started if needed. When both roles use one device it
+    /// keeps running from one role to the other; otherwise the previous camera is stopped.
+    pub fn camera_for(&mut self, role: CameraRole) -> Result<&Camera, CameraError> {
+        let choice = self.choice(role).clone();
+        let running = matches!(&self.active, Some((active, _)) if *active == choice);
+        if !running {
+            // Stop the previous camera before opening the next: they may share a device.
+            self.active = None;
+            let label = match role {
+                CameraRole::Document => "document",
+                CameraRole::Face => "face",
+            };
+            let camera = Camera::start(
+                label,
+                choice.opener(self.demo),
+                self.settings.clone(),
+                self.wake.clone(),
+            )?;
+            self.active = Some((choice, camera));
+        }
+        match &self.active {
+            Some((_, camera)) => Ok(camera),
+            None => Err(CameraError::Other("no camera running".to_owned())),
+        }
+    }
+
+    /// Stops the running camera (no capture screen is showing).
+    pub fn stop(&mut self) {
+        self.active = None;
+    }
+
+    /// Whether a camera is running.
+    pub fn is_running(&self) -> bool {
+        self.active.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_read_as_the_config_spells_them() {
+        assert_eq!(CameraChoice::parse(""), CameraChoice::Auto);
+        assert_eq!(CameraChoice::parse(" AUTO "), CameraChoice::Auto);
+        assert_eq!(CameraChoice::parse("1"), CameraChoice::Index(1));
+        assert_eq!(
+            CameraChoice::parse("Logitech BRIO"),
+            CameraChoice::Name("Logitech BRIO".to_owned())
+        );
+        assert_eq!(CameraChoice::parse("synthetic"), CameraChoice::Synthetic);
+        assert_eq!(
+            CameraChoice::parse("play:/srv/frames"),
+            CameraChoice::Playback(PathBuf::from("/srv/frames"))
+        );
+    }
 }

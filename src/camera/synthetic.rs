@@ -1,9 +1,12 @@
 //! A camera that draws a moving scene: a document-like card with text lines and a photo box,
 //! and a face-like shape, on a slowly shifting background.
 
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
 use image::{Rgb, RgbImage};
 
-use super::FrameSource;
+use super::source::{CameraError, FrameSource, Mode, PixelLayout, RawFrame};
 
 /// The synthetic camera. Stills are 1920x1080, like a common webcam.
 #[derive(Clone, Debug, Default)]
@@ -50,35 +53,62 @@ impl SyntheticCamera {
     }
 }
 
-impl FrameSource for SyntheticCamera {
-    fn preview(&mut self, seconds: f64, width: u32) -> RgbImage {
-        Self::draw(seconds, width, width * 9 / 16)
-    }
-
-    fn still(&mut self, seconds: f64) -> RgbImage {
-        Self::draw(seconds, 1920, 1080)
-    }
-
-    fn name(&self) -> &str {
-        "Synthetic camera"
+impl SyntheticCamera {
+    /// The camera as a frame source: 1920x1080 at 15 frames a second, like a common webcam.
+    pub fn source() -> SyntheticSource {
+        SyntheticSource {
+            started: Instant::now(),
+            next_frame_at: Instant::now(),
+            frame: Vec::new(),
+            mode: SYNTHETIC_MODE,
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+const SYNTHETIC_MODE: Mode = Mode {
+    width: 1920,
+    height: 1080,
+    fps: 15,
+    layout: PixelLayout::Rgb24,
+};
 
-    #[test]
-    fn draws_a_card_a_face_and_moves() {
-        let frame = SyntheticCamera::draw(0.0, 320, 180);
-        let colours: std::collections::HashSet<[u8; 3]> = frame.pixels().map(|p| p.0).collect();
-        assert!(colours.contains(&[225, 230, 240]), "card");
-        assert!(colours.contains(&[224, 172, 140]), "face");
-        assert_ne!(
-            frame,
-            SyntheticCamera::draw(2.0, 320, 180),
-            "the scene moves"
-        );
-        assert_eq!(SyntheticCamera.still(0.0).dimensions(), (1920, 1080));
+/// The synthetic camera as a `FrameSource`.
+pub struct SyntheticSource {
+    started: Instant,
+    next_frame_at: Instant,
+    frame: Vec<u8>,
+    mode: Mode,
+}
+
+impl FrameSource for SyntheticSource {
+    fn name(&self) -> String {
+        "Synthetic camera".to_owned()
+    }
+
+    fn modes(&mut self) -> Result<Vec<Mode>, CameraError> {
+        Ok(vec![SYNTHETIC_MODE])
+    }
+
+    fn start(&mut self, mode: Mode) -> Result<(), CameraError> {
+        self.mode = mode;
+        Ok(())
+    }
+
+    fn next_frame(&mut self) -> Result<RawFrame<'_>, CameraError> {
+        // Paced like a camera: one frame per interval.
+        let now = Instant::now();
+        if self.next_frame_at > now {
+            std::thread::sleep(self.next_frame_at - now);
+        }
+        self.next_frame_at =
+            Instant::now() + Duration::from_secs_f64(1.0 / f64::from(self.mode.fps.max(1)));
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.frame = SyntheticCamera::draw(seconds, self.mode.width, self.mode.height).into_raw();
+        Ok(RawFrame {
+            width: self.mode.width,
+            height: self.mode.height,
+            layout: PixelLayout::Rgb24,
+            bytes: Cow::Borrowed(&self.frame),
+        })
     }
 }
