@@ -85,12 +85,18 @@ impl Default for CameraConfig {
 pub struct KioskConfig {
     /// Seconds the success screen stays before the kiosk returns to Welcome.
     pub success_return_secs: u64,
+    /// Seconds a customer screen may be left alone before the session ends.
+    pub idle_timeout_secs: u64,
+    /// Seconds before that end when the warning with "I need more time" shows.
+    pub idle_warning_secs: u64,
 }
 
 impl Default for KioskConfig {
     fn default() -> Self {
         Self {
             success_return_secs: 15,
+            idle_timeout_secs: 90,
+            idle_warning_secs: 20,
         }
     }
 }
@@ -380,6 +386,18 @@ impl Config {
         }
         if self.api.token_retries > 10 {
             return invalid("api.token_retries", "must be 0 to 10");
+        }
+        // WCAG 2.2.1: at least 20 seconds to react to the warning.
+        if !(20..=3600).contains(&self.kiosk.idle_warning_secs) {
+            return invalid("kiosk.idle_warning_secs", "must be 20 to 3600 seconds");
+        }
+        if self.kiosk.idle_timeout_secs <= self.kiosk.idle_warning_secs
+            || self.kiosk.idle_timeout_secs > 86_400
+        {
+            return invalid(
+                "kiosk.idle_timeout_secs",
+                "must be longer than kiosk.idle_warning_secs and at most 86400 seconds",
+            );
         }
         if !(1..=120).contains(&self.api.max_backoff_secs) {
             return invalid("api.max_backoff_secs", "must be 1 to 120 seconds");

@@ -20,6 +20,10 @@ pub struct FlowSettings {
     pub default_country: Option<String>,
     /// How long the success screen stays before the kiosk returns to Welcome.
     pub success_return_after: Duration,
+    /// A customer screen left alone this long ends the session (WCAG 2.2.1: after a warning).
+    pub idle_timeout: Duration,
+    /// How long before the end the warning with "I need more time" shows.
+    pub idle_warning: Duration,
 }
 
 impl Default for FlowSettings {
@@ -27,6 +31,8 @@ impl Default for FlowSettings {
         Self {
             default_country: None,
             success_return_after: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(90),
+            idle_warning: Duration::from_secs(20),
         }
     }
 }
@@ -130,6 +136,10 @@ pub enum Event {
     Cancel,
     /// The customer pressed Try again on the error screen.
     TryAgain,
+    /// The customer touched, clicked or typed: the idle timer starts again.
+    Activity,
+    /// The customer pressed "I need more time" on the idle warning.
+    MoreTime,
     /// Time passed.
     Tick,
 }
@@ -234,6 +244,8 @@ pub struct Flow {
     /// Images kept across a failed submission, so that "Try again" need not retake them all.
     kept_images: BTreeMap<ImageSlot, PreparedImage>,
     kept_choice: Option<(Option<String>, ProcessDocumentType)>,
+    /// The customer's last input or the last change of screen, for the idle timeout.
+    last_activity: Option<Instant>,
 }
 
 impl Flow {
@@ -246,6 +258,7 @@ impl Flow {
             session: None,
             kept_images: BTreeMap::new(),
             kept_choice: None,
+            last_activity: None,
         }
     }
 
@@ -266,6 +279,56 @@ impl Flow {
 
     /// Applies one event; returns the effects to run.
     pub fn handle(&mut self, event: Event, now: Instant) -> Vec<Effect> {
+        let before = std::mem::discriminant(&self.step);
+        let before_slot = self.step_slot();
+        let input = matches!(event, Event::Activity | Event::MoreTime);
+        let effects = self.apply(event, now);
+        // A new screen, or any input, starts the idle timer again.
+        if input
+            || std::mem::discriminant(&self.step) != before
+            || self.step_slot() != before_slot
+            || self.last_activity.is_none()
+        {
+            self.last_activity = Some(now);
+        }
+        effects
+    }
+
+    fn step_slot(&self) -> Option<ImageSlot> {
+        match self.step {
+            Step::Capture { slot, .. } | Step::Preparing(slot) | Step::Review(slot) => Some(slot),
+            _ => None,
+        }
+    }
+
+    /// Whether the screen on show ends by itself when left alone. Not Welcome (there is no
+    /// session), not while the kiosk itself is working (the customer is waiting for it), and not
+    /// Success (it has its own, shorter return).
+    fn is_idle_timed(&self) -> bool {
+        !matches!(
+            self.step,
+            Step::Welcome
+                | Step::CreatingSession
+                | Step::Preparing(_)
+                | Step::Submitting(_)
+                | Step::Success { .. }
+        )
+    }
+
+    /// While the idle warning shows: the time left before the session ends.
+    pub fn idle_countdown(&self, now: Instant) -> Option<Duration> {
+        let last = self.last_activity?;
+        if !self.is_idle_timed() {
+            return None;
+        }
+        let left = self
+            .settings
+            .idle_timeout
+            .saturating_sub(now.saturating_duration_since(last));
+        (left <= self.settings.idle_warning).then_some(left)
+    }
+
+    fn apply(&mut self, event: Event, now: Instant) -> Vec<Effect> {
         match event {
             Event::ChooseLanguage(locale) => {
                 self.locale = locale;
@@ -485,6 +548,13 @@ impl Flow {
         {
             self.step = Step::Welcome;
             self.locale = Locale::En;
+        }
+        if self.idle_countdown(now) == Some(Duration::ZERO) {
+            // The customer walked away: end the session as Cancel does, and greet the next
+            // customer in the default language.
+            let effects = self.cancel();
+            self.locale = Locale::En;
+            return effects;
         }
         Vec::new()
     }
@@ -816,5 +886,81 @@ mod tests {
             flow.handle(Event::Start, now).is_empty(),
             "a double press creates one token"
         );
+    }
+
+    #[test]
+    fn a_customer_screen_left_alone_warns_then_ends_the_session() {
+        let (mut flow, start) = started(with_country(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseLanguage(Locale::De), start);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), start);
+        capture(&mut flow, ImageSlot::Front, start);
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        assert_eq!(
+            flow.idle_countdown(at(69)),
+            None,
+            "no warning before the last 20 s"
+        );
+        assert_eq!(flow.idle_countdown(at(75)), Some(Duration::from_secs(15)));
+        // "I need more time" starts the full timeout again.
+        flow.handle(Event::MoreTime, at(75));
+        assert_eq!(flow.idle_countdown(at(144)), None);
+        // Any touch does too.
+        flow.handle(Event::Activity, at(140));
+        assert!(flow.handle(Event::Tick, at(229)).is_empty());
+        assert!(flow.session().is_some());
+        let effects = flow.handle(Event::Tick, at(230));
+        assert_eq!(effects, vec![Effect::WipeSession]);
+        assert_eq!(flow.step(), &Step::Welcome);
+        assert!(flow.session().is_none(), "the photos and token are gone");
+        assert_eq!(
+            flow.locale(),
+            Locale::En,
+            "the next customer starts in the default language"
+        );
+    }
+
+    #[test]
+    fn a_new_screen_restarts_the_idle_timer_and_waiting_screens_never_time_out() {
+        let (mut flow, start) = started(with_country(), token(None, &["ID_CARD"]));
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), at(80));
+        assert_eq!(
+            flow.idle_countdown(at(100)),
+            None,
+            "capture screen timed from 80 s"
+        );
+        // The kiosk is preparing the photo: the customer waits for it, not the other way round.
+        flow.handle(Event::Captured(ImageSlot::Front), at(100));
+        assert!(flow.handle(Event::Tick, at(1000)).is_empty());
+        assert_eq!(flow.step(), &Step::Preparing(ImageSlot::Front));
+        // Welcome has no session to end.
+        let mut idle = Flow::new(FlowSettings::default());
+        idle.handle(Event::Tick, start);
+        assert!(idle.handle(Event::Tick, at(10_000)).is_empty());
+        assert_eq!(idle.idle_countdown(at(10_000)), None);
+    }
+
+    #[test]
+    fn an_error_screen_left_alone_forgets_the_kept_photos() {
+        let (mut flow, start) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), start);
+        capture(&mut flow, ImageSlot::Front, start);
+        capture(&mut flow, ImageSlot::Face, start);
+        flow.handle(Event::Submit, start);
+        flow.handle(
+            Event::SubmitFailed(http_error(502, "<html>Bad Gateway</html>")),
+            start,
+        );
+        assert!(matches!(flow.step(), Step::Failed(_)));
+        flow.handle(Event::Tick, start + Duration::from_secs(90));
+        assert_eq!(flow.step(), &Step::Welcome);
+        // The next session starts from nothing: no photos of the previous customer.
+        flow.handle(Event::Start, start + Duration::from_secs(91));
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            start + Duration::from_secs(92),
+        );
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+        assert!(flow.session().unwrap().images.is_empty());
     }
 }

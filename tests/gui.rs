@@ -32,11 +32,20 @@ struct Kiosk {
 
 impl Kiosk {
     fn new() -> Self {
-        Self::with_cameras("synthetic", "synthetic")
+        Self::with(|_| {})
     }
 
     /// The kiosk with these `[camera]` choices for the document and the face.
     fn with_cameras(document: &str, face: &str) -> Self {
+        let (document, face) = (document.to_owned(), face.to_owned());
+        Self::with(move |config| {
+            config.camera.document = document;
+            config.camera.face = face;
+        })
+    }
+
+    /// The kiosk with the test config changed by `adjust`.
+    fn with(adjust: impl FnOnce(&mut Config)) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let simulator = runtime
             .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
@@ -47,9 +56,10 @@ impl Kiosk {
         config.api.secret = markid_kiosk::secret::Secret::new(DEMO_SECRET);
         config.token.country = Some("LT".into());
         // No webcam here: the synthetic camera, through the same capture thread a webcam uses.
-        config.camera.document = document.into();
-        config.camera.face = face.into();
+        config.camera.document = "synthetic".into();
+        config.camera.face = "synthetic".into();
         config.camera.retry_secs = 1;
+        adjust(&mut config);
         let handle = runtime.handle().clone();
         let harness = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
@@ -263,4 +273,36 @@ fn without_a_camera_the_capture_screen_says_so_and_takes_files() {
     // The face role has its own camera: the shutter is back.
     kiosk.take_and_use_photo();
     kiosk.wait_for("Ready to send");
+}
+
+#[test]
+fn a_session_left_alone_warns_then_ends_and_lets_go_of_everything() {
+    let mut kiosk = Kiosk::with(|config| {
+        config.kiosk.idle_timeout_secs = 3;
+        config.kiosk.idle_warning_secs = 2;
+    });
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.take_and_use_photo();
+    kiosk.wait_for("Your face");
+    kiosk.wait_for("Are you still there?");
+    kiosk.click("I need more time");
+    assert!(
+        kiosk.harness.query_by_label("I need more time").is_none(),
+        "the warning closes"
+    );
+    assert!(
+        matches!(kiosk.step(), Step::Capture { .. }),
+        "{:?}",
+        kiosk.step()
+    );
+    kiosk.wait_for("Are you still there?");
+    kiosk.wait_for("Verify your identity");
+    assert_eq!(kiosk.step(), Step::Welcome);
+    assert!(kiosk.harness.state().flow().session().is_none());
+    kiosk.harness.step();
+    assert!(
+        !kiosk.harness.state().holds_customer_data(),
+        "no photo, texture, still or running camera is left"
+    );
 }

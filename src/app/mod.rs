@@ -25,7 +25,7 @@ use crate::simulator::{SimulatorConfig, SimulatorHandle};
 use screens::ScreenAction;
 
 /// Smallest width of the live preview frames, in pixels (a 1080p camera's half size).
-const PREVIEW_WIDTH: u32 = 960;
+const MIN_PREVIEW_WIDTH: u32 = 640;
 /// How long "Take photo" waits for the camera's next full frame.
 const STILL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest edge of review thumbnails' textures.
@@ -117,6 +117,8 @@ impl KioskApp {
         let settings = FlowSettings {
             default_country: config.token.country.clone(),
             success_return_after: Duration::from_secs(config.kiosk.success_return_secs),
+            idle_timeout: Duration::from_secs(config.kiosk.idle_timeout_secs),
+            idle_warning: Duration::from_secs(config.kiosk.idle_warning_secs),
         };
         Ok(Self {
             flow: Flow::new(settings),
@@ -146,6 +148,17 @@ impl KioskApp {
     /// The flow, for tests.
     pub fn flow(&self) -> &Flow {
         &self.flow
+    }
+
+    /// Whether the app still holds anything of a customer: photos (textures, a pending still
+    /// or file), or a running camera. False at Welcome, for tests.
+    pub fn holds_customer_data(&self) -> bool {
+        !self.thumbnails.is_empty()
+            || self.preview.is_some()
+            || self.pending_source.is_some()
+            || self.still_request.is_some()
+            || self.cameras.is_running()
+            || self.flow.session().is_some()
     }
 
     fn inbox(&self) -> Option<Inbox> {
@@ -296,6 +309,7 @@ impl KioskApp {
             ScreenAction::Submit => self.handle(Event::Submit),
             ScreenAction::Cancel => self.handle(Event::Cancel),
             ScreenAction::TryAgain => self.handle(Event::TryAgain),
+            ScreenAction::MoreTime => self.handle(Event::MoreTime),
         }
     }
 
@@ -374,7 +388,10 @@ impl KioskApp {
                 return;
             }
         };
-        camera.set_preview_width(PREVIEW_WIDTH);
+        // Decode previews at the size they are shown in physical pixels, no larger.
+        let shown_width =
+            ctx.content_rect().width() * ctx.pixels_per_point() * theme::PREVIEW_WIDTH_SHARE;
+        camera.set_preview_width((shown_width as u32).max(MIN_PREVIEW_WIDTH));
         let status = camera.status();
         let frame = camera.take_preview();
         if let Some(frame) = frame {
@@ -497,7 +514,15 @@ impl eframe::App for KioskApp {
             self.act(action);
         }
         self.take_dropped_file(ctx);
+        // Any touch, click, key or pointer movement is the customer still being there.
+        if ctx.input(|input| !input.events.is_empty() || input.pointer.is_moving()) {
+            self.handle(Event::Activity);
+        }
         self.handle(Event::Tick);
+        if self.flow.idle_countdown(Instant::now()).is_some() {
+            // The countdown ticks every second on screen.
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
         self.fit_zoom(ctx);
         if matches!(self.flow.step(), Step::Success { .. }) {
             ctx.request_repaint_after(Duration::from_millis(500));
@@ -525,6 +550,9 @@ impl eframe::App for KioskApp {
             }
             action = self.screen_ui(ui);
         });
+        if let Some(left) = self.flow.idle_countdown(Instant::now()) {
+            action = screens::idle_warning_ui(ui.ctx(), left).or(action);
+        }
         if let Some(action) = action {
             self.pending_actions.push(action);
             ui.ctx().request_repaint();

@@ -22,6 +22,8 @@ pub enum ScreenAction {
     Document(ProcessDocumentType),
     /// Take a photo with the camera.
     TakePhoto,
+    /// "I need more time" on the idle warning.
+    MoreTime,
     /// Choose a file instead.
     ChooseFile,
     /// Keep the image under review.
@@ -182,6 +184,27 @@ pub fn document_ui(
         );
     }
     cancel_row(ui).or(action)
+}
+
+/// The idle warning over any customer screen: the seconds left and "I need more time".
+pub fn idle_warning_ui(ctx: &egui::Context, left: std::time::Duration) -> Option<ScreenAction> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("idle-warning")).show(ctx, |ui| {
+        ui.set_width(theme::PROGRESS_WIDTH);
+        ui.vertical_centered(|ui| {
+            ui.heading("Are you still there?");
+            ui.add_space(theme::GAP / 2.0);
+            ui.label(format!(
+                "For your privacy this session ends in {} seconds and your photos are deleted.",
+                left.as_secs_f32().ceil() as u64
+            ));
+            ui.add_space(theme::GAP);
+            if primary_button(ui, "I need more time") {
+                action = Some(ScreenAction::MoreTime);
+            }
+        });
+    });
+    action
 }
 
 /// What the capture screen shows of the camera.
