@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use zeroize::Zeroize as _;
 
 use crate::api::{ApiError, ImageSlot, MarkIdClient, ProcessDocumentType, TokenFields, TokenType};
 use crate::config::{Config, LoadedConfig};
@@ -29,6 +30,9 @@ pub struct Cli {
     /// Use the built-in API simulator instead of Mark ID (no credentials needed, no credit spent).
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Kiosk mode: fullscreen, closing refused, exit behind the staff PIN ([kiosk] kiosk_mode).
+    #[arg(long, global = true)]
+    pub kiosk: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -49,6 +53,9 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// List the connected cameras, with the index and name `[camera]` in the config takes.
     Cameras,
+    /// Read a staff PIN (4-12 digits) from standard input and print its hash for
+    /// `[kiosk] staff_pin_hash`.
+    HashPin,
 }
 
 /// `simulate` options.
@@ -139,7 +146,8 @@ fn parse_wire<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, Stri
 /// Parses the command line and runs it.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // Flushes the log file when `run` returns.
+    let _logs = crate::logs::init();
     match cli.command {
         Some(Command::CheckConfig) => check_config(cli.config.as_deref()),
         Some(Command::Simulate(args)) => with_runtime(simulate(args)),
@@ -153,7 +161,33 @@ pub fn run() -> ExitCode {
         },
         Some(Command::Bench(args)) => crate::bench::run(args),
         Some(Command::Cameras) => list_cameras(),
-        None => crate::app::run_kiosk(cli.config.as_deref(), cli.demo),
+        Some(Command::HashPin) => hash_pin(),
+        None => crate::app::run_kiosk(cli.config.as_deref(), cli.demo, cli.kiosk),
+    }
+}
+
+fn hash_pin() -> ExitCode {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        eprint!("staff PIN (4-12 digits), then Enter: ");
+    }
+    let mut line = String::new();
+    if let Err(error) = std::io::stdin().read_line(&mut line) {
+        eprintln!("error: cannot read the PIN: {error}");
+        return ExitCode::from(EXIT_FAILED);
+    }
+    let pin = zeroize::Zeroizing::new(line.trim().to_owned());
+    line.zeroize();
+    match crate::staff::hash_pin(&pin) {
+        Ok(hash) => {
+            println!("{hash}");
+            eprintln!("put it in the config: [kiosk] staff_pin_hash = \"{hash}\"");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_INVALID)
+        }
     }
 }
 
@@ -175,17 +209,6 @@ fn list_cameras() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs go to stderr, warnings and up unless `MARKID_LOG` says otherwise (e.g. `MARKID_LOG=debug`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MARKID_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    // Only fails when a subscriber is already set (tests); the first one stays.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 fn with_runtime(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {

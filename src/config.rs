@@ -89,6 +89,11 @@ pub struct KioskConfig {
     pub idle_timeout_secs: u64,
     /// Seconds before that end when the warning with "I need more time" shows.
     pub idle_warning_secs: u64,
+    /// Fullscreen without decorations, closing refused; exit and the file dialog only for
+    /// staff (also `--kiosk`).
+    pub kiosk_mode: bool,
+    /// The staff PIN's argon2id hash, from `markid-kiosk hash-pin`. Required in kiosk mode.
+    pub staff_pin_hash: String,
 }
 
 impl Default for KioskConfig {
@@ -97,6 +102,8 @@ impl Default for KioskConfig {
             success_return_secs: 15,
             idle_timeout_secs: 90,
             idle_warning_secs: 20,
+            kiosk_mode: false,
+            staff_pin_hash: String::new(),
         }
     }
 }
@@ -386,6 +393,16 @@ impl Config {
         }
         if self.api.token_retries > 10 {
             return invalid("api.token_retries", "must be 0 to 10");
+        }
+        if !self.kiosk.staff_pin_hash.is_empty() {
+            crate::staff::check_hash(&self.kiosk.staff_pin_hash)
+                .map_err(|error| ("kiosk.staff_pin_hash".to_owned(), error.to_string()))?;
+        }
+        if self.kiosk.kiosk_mode && self.kiosk.staff_pin_hash.is_empty() {
+            return invalid(
+                "kiosk.staff_pin_hash",
+                "kiosk mode needs a staff PIN: run `markid-kiosk hash-pin` and put its output here",
+            );
         }
         // WCAG 2.2.1: at least 20 seconds to react to the warning.
         if !(20..=3600).contains(&self.kiosk.idle_warning_secs) {

@@ -9,7 +9,13 @@ pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod flow;
+pub mod i18n;
 pub mod imaging;
+pub mod logs;
 pub mod secret;
 pub mod simulator;
+pub mod staff;
 pub mod submit;
+
+// Every translation under assets/locales/, embedded at compile time; English fills any gap.
+rust_i18n::i18n!("assets/locales", fallback = "en");

@@ -56,6 +56,7 @@ impl Harness {
             .env("MARKID_API_KEY", DEMO_KEY)
             .env("MARKID_API_SECRET", secret)
             .env("MARKID_BASE_URL", self.simulator().base_url())
+            .env("MARKID_LOG_DIR", self.dir.path().join("logs"))
             .env_remove("MARKID_KIOSK_CONFIG");
         command
     }
@@ -294,6 +295,19 @@ fn invalid_config_names_the_file_and_key_and_fails() {
         ("[api]\ntimeout = 5\n", "timeout"),
         ("[api]\nkey = \"only-a-key\"\n", "api.key"),
         ("[client_id]\nprefix = \"has space\"\n", "client_id.prefix"),
+        ("[kiosk]\nkiosk_mode = true\n", "kiosk.staff_pin_hash"),
+        (
+            "[kiosk]\nstaff_pin_hash = \"2468\"\n",
+            "kiosk.staff_pin_hash",
+        ),
+        (
+            "[kiosk]\nidle_warning_secs = 5\n",
+            "kiosk.idle_warning_secs",
+        ),
+        (
+            "[kiosk]\nidle_timeout_secs = 20\n",
+            "kiosk.idle_timeout_secs",
+        ),
         ("not toml at all [", "config.toml"),
     ];
     for (content, key) in cases {
@@ -381,4 +395,46 @@ fn prepare_reports_bad_files_by_name_and_processes_the_rest() {
         }
     }
     assert!(!out.join("broken.jpg").exists());
+}
+
+fn hash_pin(input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(BINARY)
+        .arg("hash-pin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn hash_pin_prints_a_hash_that_kiosk_mode_accepts() {
+    let output = hash_pin("2468\n");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let hash = text(&output.stdout).trim().to_owned();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(!hash.contains("2468"), "only the hash is printed");
+    assert!(markid_kiosk::staff::verify_pin("2468", &hash));
+    // The config takes it, in kiosk mode too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        format!("[kiosk]\nkiosk_mode = true\nstaff_pin_hash = \"{hash}\"\n"),
+    )
+    .unwrap();
+    let output = check_config(&path, &[]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let refused = hash_pin("12ab\n");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("4 to 12 digits"));
 }

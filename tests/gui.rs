@@ -306,3 +306,35 @@ fn a_session_left_alone_warns_then_ends_and_lets_go_of_everything() {
         "no photo, texture, still or running camera is left"
     );
 }
+
+#[test]
+fn kiosk_mode_keeps_customers_in_and_lets_staff_out_with_the_pin() {
+    // No 4 in the PIN: the buttons are found by label, and "4 tries left" has one.
+    let hash = markid_kiosk::staff::hash_pin("2580").unwrap();
+    let mut kiosk = Kiosk::with(move |config| {
+        config.kiosk.kiosk_mode = true;
+        config.kiosk.staff_pin_hash = hash;
+    });
+    kiosk.wait_for("Verify your identity");
+    // A customer's way out of a locked-down machine would be the OS file dialog: not offered.
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("Take photo");
+    assert!(kiosk.harness.query_by_label("Choose a file").is_none());
+    kiosk.click("Cancel");
+
+    kiosk.click("Staff");
+    for digit in ["1", "3", "5", "7", "OK"] {
+        kiosk.click(digit);
+    }
+    kiosk.wait_for("Wrong PIN. 4 tries left.");
+    assert!(!kiosk.harness.state().staff_unlocked());
+    for digit in ["2", "5", "8", "0", "OK"] {
+        kiosk.click(digit);
+    }
+    kiosk.wait_for("Exit the kiosk");
+    assert!(kiosk.harness.state().staff_unlocked());
+    kiosk.click("Back to the kiosk");
+    kiosk.wait_for("Staff");
+    assert!(!kiosk.harness.state().staff_unlocked(), "locked again");
+}

@@ -128,7 +128,10 @@ impl MarkIdClient {
         let mut attempt = 0;
         loop {
             match self.send_token(body.clone()).await {
-                Ok(session) => return Ok(session),
+                Ok(session) => {
+                    tracing::info!(scan_ref = %session.scan_ref, "verification session created");
+                    return Ok(session);
+                }
                 Err(error) if error.is_transient() && attempt < self.settings.token_retries => {
                     let Some(wait) = self.retry_wait(&error, attempt) else {
                         return Err(error);
@@ -141,7 +144,10 @@ impl MarkIdClient {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Err(error) => return Err(error),
+                Err(error) => {
+                    tracing::warn!("verification session not created: {error}");
+                    return Err(error);
+                }
             }
         }
     }
@@ -259,9 +265,12 @@ impl MarkIdClient {
         // Success is "a response with a positive 200 status" and no message; a 2xx that carries
         // a message or identifier means the photos could not be used (API-NOTES).
         if (200..300).contains(&status) && !failure.is_error_body() {
+            tracing::info!(bytes = total, "images accepted for processing");
             return Ok(());
         }
-        Err(ApiError::Http { endpoint, failure })
+        let error = ApiError::Http { endpoint, failure };
+        tracing::warn!("images not accepted: {error}");
+        Err(error)
     }
 }
 

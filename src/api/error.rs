@@ -297,35 +297,25 @@ pub enum CustomerAdvice {
 }
 
 impl CustomerAdvice {
-    /// The English sentence for the customer.
-    pub fn text(&self) -> &'static str {
+    /// The sentence for the customer, as a key into `assets/locales/`.
+    pub fn key(&self) -> &'static str {
         match self {
-            CustomerAdvice::AskStaff => {
-                "This kiosk cannot verify identities right now. Please ask a member of staff for help."
-            }
-            CustomerAdvice::StartAgain => "Your session has ended. Please start again.",
-            CustomerAdvice::Retake(Some(ImageSlot::Front)) => {
-                "The front of your document could not be read. Please start again and photograph the whole document in good light."
-            }
-            CustomerAdvice::Retake(Some(ImageSlot::Back)) => {
-                "The back of your document is needed. Please start again and photograph both sides."
-            }
-            CustomerAdvice::Retake(Some(ImageSlot::Face)) => {
-                "A photo of your face is needed. Please start again and look into the camera."
-            }
-            CustomerAdvice::Retake(Some(ImageSlot::UtilityBill)) => {
-                "A photo of a utility bill is needed. Please start again and photograph it."
-            }
-            CustomerAdvice::Retake(None) => {
-                "Your photos could not be read. Please start again and photograph the whole document in good light, without glare."
-            }
-            CustomerAdvice::CheckDetails => {
-                "Some of the details given were not accepted. Please check them and start again."
-            }
-            CustomerAdvice::TryAgainLater => {
-                "The verification service cannot be reached right now. Please try again in a moment; if it keeps happening, ask a member of staff."
-            }
+            CustomerAdvice::AskStaff => "advice.ask_staff",
+            CustomerAdvice::StartAgain => "advice.start_again",
+            CustomerAdvice::Retake(Some(ImageSlot::Front)) => "advice.retake_front",
+            CustomerAdvice::Retake(Some(ImageSlot::Back)) => "advice.retake_back",
+            CustomerAdvice::Retake(Some(ImageSlot::Face)) => "advice.retake_face",
+            CustomerAdvice::Retake(Some(ImageSlot::UtilityBill)) => "advice.retake_utility_bill",
+            CustomerAdvice::Retake(None) => "advice.retake_all",
+            CustomerAdvice::CheckDetails => "advice.check_details",
+            CustomerAdvice::TryAgainLater => "advice.try_later",
         }
+    }
+
+    /// The English sentence for the customer (the command line; the kiosk shows `key()` in
+    /// the customer's language).
+    pub fn text(&self) -> std::borrow::Cow<'static, str> {
+        crate::i18n::tr(crate::api::Locale::En, self.key())
     }
 }
 
@@ -347,7 +337,7 @@ impl ApiError {
     }
 
     /// The English text for the customer: what to do now.
-    pub fn customer_text(&self) -> &'static str {
+    pub fn customer_text(&self) -> std::borrow::Cow<'static, str> {
         self.customer_advice().text()
     }
 

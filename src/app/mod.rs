@@ -2,6 +2,7 @@
 //! the tokio runtime that `run_kiosk` owns; `ui()` only draws the current screen.
 
 pub mod screens;
+pub mod staff_screens;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -22,7 +23,9 @@ use crate::config::{Config, LoadedConfig};
 use crate::flow::{Effect, Event, Flow, FlowSettings, Step, Submission};
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
 use crate::simulator::{SimulatorConfig, SimulatorHandle};
+use crate::staff::{PinGuard, PinOutcome};
 use screens::ScreenAction;
+use staff_screens::StaffAction;
 
 /// Smallest width of the live preview frames, in pixels (a 1080p camera's half size).
 const MIN_PREVIEW_WIDTH: u32 = 640;
@@ -68,6 +71,18 @@ fn camera_role(slot: ImageSlot) -> CameraRole {
     }
 }
 
+/// Staff access in kiosk mode: the PIN being typed, wrong-PIN lockout, the open menu.
+#[derive(Default)]
+struct StaffAccess {
+    /// The digits typed so far while the pad is open (wiped on close).
+    pad: Option<zeroize::Zeroizing<String>>,
+    guard: PinGuard,
+    message: Option<String>,
+    menu_open: bool,
+    /// Staff chose "Exit": the next close request goes through.
+    exit: bool,
+}
+
 /// Where the image for the next `PrepareImage` comes from.
 enum PendingSource {
     Still(RgbImage),
@@ -84,6 +99,9 @@ pub struct KioskApp {
     inbox: Option<Inbox>,
     receiver: Option<mpsc::Receiver<Message>>,
     cameras: CameraRig,
+    /// Fullscreen, closing refused, exit and file dialog only for staff.
+    kiosk_mode: bool,
+    staff: StaffAccess,
     camera_status: Option<CameraStatus>,
     /// Why the last "Take photo" gave no picture; cleared by the next try.
     camera_error: Option<CameraError>,
@@ -111,6 +129,7 @@ impl KioskApp {
         let client = MarkIdClient::new(config.client_settings()?).map_err(|e| e.to_string())?;
         let (sender, receiver) = mpsc::channel();
         let demo = simulator.is_some();
+        let kiosk_mode = config.kiosk.kiosk_mode;
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
         let cameras = CameraRig::new(&config.camera, demo, Some(wake));
@@ -132,6 +151,8 @@ impl KioskApp {
             }),
             receiver: Some(receiver),
             cameras,
+            kiosk_mode,
+            staff: StaffAccess::default(),
             camera_status: None,
             camera_error: None,
             still_request: None,
@@ -310,13 +331,83 @@ impl KioskApp {
             ScreenAction::Cancel => self.handle(Event::Cancel),
             ScreenAction::TryAgain => self.handle(Event::TryAgain),
             ScreenAction::MoreTime => self.handle(Event::MoreTime),
+            ScreenAction::Staff(action) => self.staff_action(action),
         }
+    }
+
+    fn staff_action(&mut self, action: StaffAction) {
+        let staff = &mut self.staff;
+        match action {
+            StaffAction::Open => {
+                staff.pad = Some(zeroize::Zeroizing::new(String::new()));
+                staff.message = None;
+            }
+            StaffAction::Digit(digit) => {
+                if let Some(pad) = staff.pad.as_mut()
+                    && pad.len() < *crate::staff::PIN_DIGITS.end()
+                {
+                    pad.push(digit);
+                }
+            }
+            StaffAction::Clear => {
+                if let Some(pad) = staff.pad.as_mut() {
+                    pad.clear();
+                }
+            }
+            StaffAction::Enter => {
+                let typed = staff.pad.take().unwrap_or_default();
+                let outcome =
+                    staff
+                        .guard
+                        .enter(&typed, &self.config.kiosk.staff_pin_hash, Instant::now());
+                match outcome {
+                    PinOutcome::Unlocked => {
+                        tracing::info!("staff unlocked the kiosk");
+                        staff.menu_open = true;
+                        staff.message = None;
+                    }
+                    PinOutcome::Wrong { tries_left } => {
+                        tracing::warn!(tries_left, "wrong staff PIN");
+                        staff.pad = Some(zeroize::Zeroizing::new(String::new()));
+                        staff.message = Some(format!("Wrong PIN. {tries_left} tries left."));
+                    }
+                    PinOutcome::Locked { wait } => {
+                        tracing::warn!("staff PIN pad locked after wrong PINs");
+                        staff.pad = Some(zeroize::Zeroizing::new(String::new()));
+                        staff.message = Some(format!(
+                            "Too many wrong PINs. Try again in {} s.",
+                            wait.as_secs().max(1)
+                        ));
+                    }
+                }
+            }
+            StaffAction::Close => {
+                staff.pad = None;
+                staff.menu_open = false;
+                staff.message = None;
+            }
+            StaffAction::Exit => {
+                if staff.menu_open {
+                    tracing::info!("staff closed the kiosk");
+                    staff.exit = true;
+                }
+            }
+        }
+    }
+
+    /// Whether staff are in (the menu is open): the way out and the file dialog.
+    pub fn staff_unlocked(&self) -> bool {
+        self.staff.menu_open
     }
 
     fn choose_file(&mut self) {
         let Step::Capture { slot, .. } = *self.flow.step() else {
             return;
         };
+        // An OS file dialog is a way out of a locked-down machine: not for customers.
+        if self.kiosk_mode && !self.staff.menu_open {
+            return;
+        }
         let Some(inbox) = self.inbox() else { return };
         self.runtime.spawn(async move {
             let picked = rfd::AsyncFileDialog::new()
@@ -514,6 +605,16 @@ impl eframe::App for KioskApp {
             self.act(action);
         }
         self.take_dropped_file(ctx);
+        if self.kiosk_mode {
+            let close_requested = ctx.input(|input| input.viewport().close_requested());
+            if close_requested && !self.staff.exit {
+                // Alt+F4, the close button, the window manager: only staff may leave.
+                ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            }
+            if self.staff.exit {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
         // Any touch, click, key or pointer movement is the customer still being there.
         if ctx.input(|input| !input.events.is_empty() || input.pointer.is_moving()) {
             self.handle(Event::Activity);
@@ -551,7 +652,17 @@ impl eframe::App for KioskApp {
             action = self.screen_ui(ui);
         });
         if let Some(left) = self.flow.idle_countdown(Instant::now()) {
-            action = screens::idle_warning_ui(ui.ctx(), left).or(action);
+            action = screens::idle_warning_ui(ui.ctx(), self.flow.locale(), left).or(action);
+        }
+        if self.kiosk_mode && *self.flow.step() == Step::Welcome {
+            let staff = if self.staff.menu_open {
+                staff_screens::staff_menu_ui(ui.ctx())
+            } else if let Some(pad) = &self.staff.pad {
+                staff_screens::pin_pad_ui(ui.ctx(), pad.len(), self.staff.message.as_deref())
+            } else {
+                staff_screens::staff_button(ui.ctx())
+            };
+            action = staff.map(ScreenAction::Staff).or(action);
         }
         if let Some(action) = action {
             self.pending_actions.push(action);
@@ -563,27 +674,40 @@ impl eframe::App for KioskApp {
 impl KioskApp {
     fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<ScreenAction> {
         let step = self.flow.step().clone();
-        match step {
-            Step::Welcome => screens::welcome_ui(ui, self.flow.locale()),
-            Step::CreatingSession => screens::waiting_ui(ui, "Starting your session…"),
+        let locale = self.flow.locale();
+        // Every customer screen after Welcome (which has the full list) can switch language.
+        let language = match step {
+            Step::Welcome => None,
+            _ => screens::language_menu(ui, locale),
+        };
+        let action = match step {
+            Step::Welcome => screens::welcome_ui(ui, locale),
+            Step::CreatingSession => screens::waiting_ui(ui, locale, "waiting.session"),
             Step::ChooseDocument => {
                 let session = self.flow.session()?;
                 let allowed = session.allowed_documents();
                 let country = session.country.clone();
-                screens::document_ui(ui, country.as_deref(), &mut self.country_search, &allowed)
+                screens::document_ui(
+                    ui,
+                    locale,
+                    country.as_deref(),
+                    &mut self.country_search,
+                    &allowed,
+                )
             }
             Step::Capture { slot, problem } => {
                 let camera = screens::CameraView {
+                    file_dialog: !self.kiosk_mode || self.staff.menu_open,
                     preview: self.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
                     status: self.camera_status.as_ref(),
                     error: self.camera_error.as_ref(),
                     taking: self.still_request.is_some(),
                 };
-                screens::capture_ui(ui, slot, &camera, problem.as_deref())
+                screens::capture_ui(ui, locale, slot, &camera, problem.as_deref())
             }
-            Step::Preparing(_) => screens::waiting_ui(ui, "Checking the photo…"),
-            Step::Review(slot) => screens::review_ui(ui, slot, self.thumbnails.get(&slot)),
+            Step::Preparing(_) => screens::waiting_ui(ui, locale, "waiting.photo"),
+            Step::Review(slot) => screens::review_ui(ui, locale, slot, self.thumbnails.get(&slot)),
             Step::Summary => {
                 let slots = self
                     .flow
@@ -594,12 +718,13 @@ impl KioskApp {
                     .into_iter()
                     .map(|slot| (slot, self.thumbnails.get(&slot)))
                     .collect();
-                screens::summary_ui(ui, &images)
+                screens::summary_ui(ui, locale, &images)
             }
-            Step::Submitting(stage) => screens::submitting_ui(ui, stage),
-            Step::Success { scan_ref, .. } => screens::success_ui(ui, &scan_ref),
-            Step::Failed(failure) => screens::error_ui(ui, &failure),
-        }
+            Step::Submitting(stage) => screens::submitting_ui(ui, locale, stage),
+            Step::Success { scan_ref, .. } => screens::success_ui(ui, locale, &scan_ref),
+            Step::Failed(failure) => screens::error_ui(ui, locale, &failure),
+        };
+        language.or(action)
     }
 }
 
@@ -615,7 +740,7 @@ pub fn start_demo(
 
 /// Runs the kiosk window. Demo mode (simulator, synthetic camera, DEMO badge) with `--demo` or
 /// when no credentials are configured.
-pub fn run_kiosk(config_path: Option<&Path>, demo: bool) -> ExitCode {
+pub fn run_kiosk(config_path: Option<&Path>, demo: bool, kiosk: bool) -> ExitCode {
     let loaded = match LoadedConfig::load(config_path) {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -624,6 +749,14 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool) -> ExitCode {
         }
     };
     let mut config = loaded.config;
+    config.kiosk.kiosk_mode |= kiosk;
+    if config.kiosk.kiosk_mode && config.kiosk.staff_pin_hash.is_empty() {
+        eprintln!(
+            "error: kiosk mode needs a staff PIN: run `markid-kiosk hash-pin` and put its output in [kiosk] staff_pin_hash"
+        );
+        return ExitCode::from(2);
+    }
+    let kiosk_mode = config.kiosk.kiosk_mode;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("markid-io")
@@ -654,7 +787,9 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool) -> ExitCode {
                 .with_title("Mark ID kiosk")
                 // The desktop entry's StartupWMClass and the Wayland app id: docks group the
                 // window under the installed icon.
-                .with_app_id("markid-kiosk"),
+                .with_app_id("markid-kiosk")
+                .with_fullscreen(kiosk_mode)
+                .with_decorations(!kiosk_mode),
         ),
         ..eframe::NativeOptions::default()
     };

@@ -1,5 +1,8 @@
 //! One function per screen: each draws the flow's current step and returns what the customer
-//! did. Screens never touch the network, the camera or the disk.
+//! did. Screens never touch the network, the camera or the disk. Every customer text is a key
+//! into `assets/locales/` (`tests/i18n.rs` fails on a hard-coded one); staff details stay English.
+
+use std::borrow::Cow;
 
 use egui::{Align, Button, Layout, ProgressBar, RichText, TextureHandle, Ui};
 
@@ -8,6 +11,7 @@ use crate::api::country::all_alpha2_codes;
 use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
 use crate::camera::{CameraError, CameraStatus};
 use crate::flow::{Failure, SubmitStage};
+use crate::i18n::{language_name, tr, tr_with};
 
 /// What the customer did on a screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +40,8 @@ pub enum ScreenAction {
     Cancel,
     /// New session after an error.
     TryAgain,
+    /// Staff pad and menu (kiosk mode).
+    Staff(super::staff_screens::StaffAction),
 }
 
 fn big_button(ui: &mut Ui, label: &str) -> bool {
@@ -63,31 +69,59 @@ fn title(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(text).font(theme::title_font()).strong());
 }
 
-/// The English name of a slot, for titles.
-pub fn slot_name(slot: ImageSlot) -> &'static str {
-    match slot {
-        ImageSlot::Front => "Front of your document",
-        ImageSlot::Back => "Back of your document",
-        ImageSlot::Face => "Your face",
-        ImageSlot::UtilityBill => "Utility bill",
-    }
+/// The name of a slot, for titles.
+pub fn slot_name(locale: Locale, slot: ImageSlot) -> Cow<'static, str> {
+    tr(
+        locale,
+        match slot {
+            ImageSlot::Front => "slot.front",
+            ImageSlot::Back => "slot.back",
+            ImageSlot::Face => "slot.face",
+            ImageSlot::UtilityBill => "slot.utility_bill",
+        },
+    )
 }
 
-/// The English name of a document type.
-pub fn document_name(document: ProcessDocumentType) -> &'static str {
-    match document {
-        ProcessDocumentType::IdCard => "ID card",
-        ProcessDocumentType::Passport => "Passport",
-        ProcessDocumentType::ResidencePermit => "Residence permit",
-        ProcessDocumentType::DriverLicense => "Driving licence",
-        ProcessDocumentType::Other => "Other document",
-    }
+/// The name of a document type.
+pub fn document_name(locale: Locale, document: ProcessDocumentType) -> Cow<'static, str> {
+    tr(
+        locale,
+        match document {
+            ProcessDocumentType::IdCard => "document.id_card",
+            ProcessDocumentType::Passport => "document.passport",
+            ProcessDocumentType::ResidencePermit => "document.residence_permit",
+            ProcessDocumentType::DriverLicense => "document.driver_license",
+            ProcessDocumentType::Other => "document.other",
+        },
+    )
 }
 
 /// Cancel, bottom left, on every customer screen after Welcome.
-fn cancel_row(ui: &mut Ui) -> Option<ScreenAction> {
+fn cancel_row(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
     ui.add_space(theme::GAP);
-    small_button(ui, "Cancel").then_some(ScreenAction::Cancel)
+    small_button(ui, &tr(locale, "common.cancel")).then_some(ScreenAction::Cancel)
+}
+
+/// The language switch on every customer screen after Welcome: the current language's own
+/// name, opening the list of all of them, each in its own language.
+pub fn language_menu(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(tr(locale, "common.language")).color(theme::MUTED));
+        egui::ComboBox::from_id_salt("language")
+            .selected_text(language_name(locale))
+            .height(theme::LANGUAGE_LIST_HEIGHT)
+            .show_ui(ui, |ui| {
+                for candidate in Locale::ALL {
+                    let item = Button::selectable(*candidate == locale, language_name(*candidate))
+                        .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
+                    if ui.add(item).clicked() {
+                        action = Some(ScreenAction::Language(*candidate));
+                    }
+                }
+            });
+    });
+    action
 }
 
 /// Welcome: Start and the language choice. No token exists yet.
@@ -95,24 +129,20 @@ pub fn welcome_ui(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 3.0);
-        title(ui, "Verify your identity");
-        ui.label(
-            RichText::new("You will need your ID document. It takes about two minutes.")
-                .color(theme::MUTED),
-        );
+        title(ui, &tr(locale, "welcome.title"));
+        ui.label(RichText::new(tr(locale, "welcome.subtitle")).color(theme::MUTED));
         ui.add_space(theme::GAP * 2.0);
-        if primary_button(ui, "Start") {
+        if primary_button(ui, &tr(locale, "welcome.start")) {
             action = Some(ScreenAction::Start);
         }
         ui.add_space(theme::GAP * 2.0);
-        ui.label("Language");
+        ui.label(tr(locale, "common.language"));
         ui.horizontal_wrapped(|ui| {
+            ui.set_max_width(theme::LANGUAGE_GRID_WIDTH);
             for candidate in Locale::ALL {
-                let label = candidate.as_str().to_ascii_uppercase();
-                if ui
-                    .add(Button::selectable(*candidate == locale, label))
-                    .clicked()
-                {
+                let item = Button::selectable(*candidate == locale, language_name(*candidate))
+                    .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
+                if ui.add(item).clicked() {
                     action = Some(ScreenAction::Language(*candidate));
                 }
             }
@@ -121,14 +151,14 @@ pub fn welcome_ui(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
     action
 }
 
-/// A spinner with a sentence, for every wait.
-pub fn waiting_ui(ui: &mut Ui, text: &str) -> Option<ScreenAction> {
+/// A spinner with a sentence (a translation key), for every wait.
+pub fn waiting_ui(ui: &mut Ui, locale: Locale, key: &str) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 4.0);
         ui.add(egui::Spinner::new().size(theme::SPINNER));
-        ui.label(RichText::new(text).font(theme::body_font()));
-        action = cancel_row(ui);
+        ui.label(RichText::new(tr(locale, key)).font(theme::body_font()));
+        action = cancel_row(ui, locale);
     });
     action
 }
@@ -136,20 +166,22 @@ pub fn waiting_ui(ui: &mut Ui, text: &str) -> Option<ScreenAction> {
 /// Country (searchable) and document type, limited to what the token allows.
 pub fn document_ui(
     ui: &mut Ui,
+    locale: Locale,
     country: Option<&str>,
     country_search: &mut String,
     allowed: &[ProcessDocumentType],
 ) -> Option<ScreenAction> {
     let mut action = None;
-    title(ui, "Which document do you have?");
+    title(ui, &tr(locale, "choose_document.title"));
     ui.horizontal(|ui| {
-        ui.label("Issuing country:");
-        ui.label(RichText::new(country.unwrap_or("not chosen")).strong());
+        ui.label(tr(locale, "choose_document.country"));
+        let chosen = country.map_or_else(|| tr(locale, "choose_document.not_chosen"), Cow::from);
+        ui.label(RichText::new(chosen).strong());
     });
     // A touch kiosk may have no keyboard: every country is in the list, and typing only narrows it.
     ui.add(
         egui::TextEdit::singleline(country_search)
-            .hint_text("Search, e.g. LT")
+            .hint_text(tr(locale, "choose_document.search_hint"))
             .desired_width(theme::SEARCH_WIDTH),
     );
     let search = country_search.trim().to_ascii_uppercase();
@@ -171,35 +203,34 @@ pub fn document_ui(
     ui.add_enabled_ui(country.is_some(), |ui| {
         ui.horizontal_wrapped(|ui| {
             for document in allowed {
-                if big_button(ui, document_name(*document)) {
+                if big_button(ui, &document_name(locale, *document)) {
                     action = Some(ScreenAction::Document(*document));
                 }
             }
         });
     });
     if country.is_none() {
-        ui.label(
-            RichText::new("Choose the country that issued your document first.")
-                .color(theme::MUTED),
-        );
+        ui.label(RichText::new(tr(locale, "choose_document.country_first")).color(theme::MUTED));
     }
-    cancel_row(ui).or(action)
+    cancel_row(ui, locale).or(action)
 }
 
 /// The idle warning over any customer screen: the seconds left and "I need more time".
-pub fn idle_warning_ui(ctx: &egui::Context, left: std::time::Duration) -> Option<ScreenAction> {
+pub fn idle_warning_ui(
+    ctx: &egui::Context,
+    locale: Locale,
+    left: std::time::Duration,
+) -> Option<ScreenAction> {
     let mut action = None;
     egui::Modal::new(egui::Id::unique("idle-warning")).show(ctx, |ui| {
         ui.set_width(theme::PROGRESS_WIDTH);
         ui.vertical_centered(|ui| {
-            ui.heading("Are you still there?");
+            ui.heading(tr(locale, "idle.title"));
             ui.add_space(theme::GAP / 2.0);
-            ui.label(format!(
-                "For your privacy this session ends in {} seconds and your photos are deleted.",
-                left.as_secs_f32().ceil() as u64
-            ));
+            let seconds = (left.as_secs_f32().ceil() as u64).to_string();
+            ui.label(tr_with(locale, "idle.body", &[("seconds", &seconds)]));
             ui.add_space(theme::GAP);
-            if primary_button(ui, "I need more time") {
+            if primary_button(ui, &tr(locale, "idle.more_time")) {
                 action = Some(ScreenAction::MoreTime);
             }
         });
@@ -209,6 +240,8 @@ pub fn idle_warning_ui(ctx: &egui::Context, left: std::time::Duration) -> Option
 
 /// What the capture screen shows of the camera.
 pub struct CameraView<'a> {
+    /// Offer the OS file dialog (not to customers in kiosk mode: it is a way out).
+    pub file_dialog: bool,
     /// The newest preview frame.
     pub preview: Option<&'a TextureHandle>,
     /// Shown as a mirror (the face: what people expect to see; the still stays unmirrored).
@@ -221,41 +254,34 @@ pub struct CameraView<'a> {
     pub taking: bool,
 }
 
-/// The customer's words for a camera that gives no pictures; the reason for staff is shown
-/// beside it in small print.
+/// The customer's words (a translation key) for a camera that gives no pictures; the reason
+/// for staff is shown beside it in small print.
 fn camera_notice(error: &CameraError) -> &'static str {
     match error {
-        CameraError::NoCamera | CameraError::NotFound(_) => {
-            "There is no camera here right now. Please choose a photo file, or ask staff for help."
-        }
-        CameraError::Disconnected => {
-            "The camera was disconnected. The picture comes back when it is plugged in again; you can also choose a photo file."
-        }
-        _ => {
-            "The camera cannot be used right now. Please choose a photo file, or ask staff for help."
-        }
+        CameraError::NoCamera | CameraError::NotFound(_) => "camera.none",
+        CameraError::Disconnected => "camera.disconnected",
+        _ => "camera.unusable",
     }
 }
 
 /// Live preview and the two ways in: the camera, or a file (also by dropping it on the window).
 pub fn capture_ui(
     ui: &mut Ui,
+    locale: Locale,
     slot: ImageSlot,
     camera: &CameraView<'_>,
     problem: Option<&str>,
 ) -> Option<ScreenAction> {
     let mut action = None;
-    title(ui, slot_name(slot));
+    title(ui, &slot_name(locale, slot));
     let live = matches!(camera.status, Some(CameraStatus::Live { .. }));
     if live {
-        ui.label(
-            RichText::new(if slot == ImageSlot::Face {
-                "Look into the camera, with your face inside the frame."
-            } else {
-                "Hold the whole document in front of the camera, without glare."
-            })
-            .color(theme::MUTED),
-        );
+        let hint = if slot == ImageSlot::Face {
+            "capture.face_hint"
+        } else {
+            "capture.document_hint"
+        };
+        ui.label(RichText::new(tr(locale, hint)).color(theme::MUTED));
     }
     if let Some(preview) = camera.preview.filter(|_| live) {
         let size = preview.size_vec2();
@@ -272,7 +298,7 @@ pub fn capture_ui(
     }
     match camera.status {
         Some(CameraStatus::Unavailable(error)) => {
-            ui.label(RichText::new(camera_notice(error)).color(theme::DANGER));
+            ui.label(RichText::new(tr(locale, camera_notice(error))).color(theme::DANGER));
             ui.label(
                 RichText::new(error.to_string())
                     .size(theme::STAFF_DETAIL_SIZE)
@@ -282,13 +308,13 @@ pub fn capture_ui(
         Some(CameraStatus::Starting) | None => {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label(RichText::new("Starting the camera…").color(theme::MUTED));
+                ui.label(RichText::new(tr(locale, "camera.starting")).color(theme::MUTED));
             });
         }
         Some(CameraStatus::Live { .. }) => {}
     }
     if let Some(error) = camera.error {
-        ui.label(RichText::new("No photo was taken. Please try again.").color(theme::DANGER));
+        ui.label(RichText::new(tr(locale, "capture.no_photo")).color(theme::DANGER));
         ui.label(
             RichText::new(error.to_string())
                 .size(theme::STAFF_DETAIL_SIZE)
@@ -297,22 +323,27 @@ pub fn capture_ui(
     }
     if let Some(problem) = problem {
         ui.label(
-            RichText::new(format!("This image cannot be used: {problem}")).color(theme::DANGER),
+            RichText::new(tr_with(
+                locale,
+                "capture.unusable_image",
+                &[("problem", problem)],
+            ))
+            .color(theme::DANGER),
         );
     }
     ui.horizontal(|ui| {
         if camera.taking {
             ui.spinner();
-            ui.label("Taking the photo…");
-        } else if live && primary_button(ui, "Take photo") {
+            ui.label(tr(locale, "capture.taking"));
+        } else if live && primary_button(ui, &tr(locale, "capture.take_photo")) {
             action = Some(ScreenAction::TakePhoto);
         }
-        if big_button(ui, "Choose a file") {
+        if camera.file_dialog && big_button(ui, &tr(locale, "capture.choose_file")) {
             action = Some(ScreenAction::ChooseFile);
         }
     });
-    ui.label(RichText::new("You can also drop a photo onto this window.").color(theme::MUTED));
-    cancel_row(ui).or(action)
+    ui.label(RichText::new(tr(locale, "capture.drop_hint")).color(theme::MUTED));
+    cancel_row(ui, locale).or(action)
 }
 
 /// An image scaled so that its longest edge is `long_edge` points.
@@ -325,73 +356,81 @@ fn thumbnail(ui: &mut Ui, texture: &TextureHandle, long_edge: f32) {
 /// The prepared image, to keep or take again.
 pub fn review_ui(
     ui: &mut Ui,
+    locale: Locale,
     slot: ImageSlot,
     image: Option<&TextureHandle>,
 ) -> Option<ScreenAction> {
     let mut action = None;
-    title(ui, &format!("Check: {}", slot_name(slot)));
-    ui.label(RichText::new("Is everything sharp and readable, without glare?").color(theme::MUTED));
+    let name = slot_name(locale, slot);
+    title(ui, &tr_with(locale, "review.title", &[("slot", &name)]));
+    ui.label(RichText::new(tr(locale, "review.question")).color(theme::MUTED));
     if let Some(image) = image {
         thumbnail(ui, image, theme::THUMBNAIL);
     }
     ui.horizontal(|ui| {
-        if primary_button(ui, "Use this photo") {
+        if primary_button(ui, &tr(locale, "review.use")) {
             action = Some(ScreenAction::Accept);
         }
-        if big_button(ui, "Take it again") {
+        if big_button(ui, &tr(locale, "review.retake")) {
             action = Some(ScreenAction::Retake(slot));
         }
     });
-    cancel_row(ui).or(action)
+    cancel_row(ui, locale).or(action)
 }
 
 /// Every image with a retake, and Send.
 pub fn summary_ui(
     ui: &mut Ui,
+    locale: Locale,
     images: &[(ImageSlot, Option<&TextureHandle>)],
 ) -> Option<ScreenAction> {
     let mut action = None;
-    title(ui, "Ready to send");
+    title(ui, &tr(locale, "summary.title"));
     ui.horizontal_wrapped(|ui| {
         for (slot, texture) in images {
             ui.vertical(|ui| {
-                ui.label(slot_name(*slot));
+                ui.label(slot_name(locale, *slot));
                 if let Some(texture) = texture {
                     thumbnail(ui, texture, theme::SUMMARY_THUMBNAIL);
                 }
-                if small_button(
-                    ui,
-                    &format!(
-                        "Retake {}",
-                        slot.as_str().to_ascii_lowercase().replace('_', " ")
-                    ),
-                ) {
+                let retake = match slot {
+                    ImageSlot::Front => "summary.retake_front",
+                    ImageSlot::Back => "summary.retake_back",
+                    ImageSlot::Face => "summary.retake_face",
+                    ImageSlot::UtilityBill => "summary.retake_utility_bill",
+                };
+                if small_button(ui, &tr(locale, retake)) {
                     action = Some(ScreenAction::Retake(*slot));
                 }
             });
         }
     });
     ui.add_space(theme::GAP);
-    if primary_button(ui, "Send") {
+    if primary_button(ui, &tr(locale, "summary.send")) {
         action = Some(ScreenAction::Submit);
     }
-    cancel_row(ui).or(action)
+    cancel_row(ui, locale).or(action)
 }
 
 /// Preparing, then uploading with a byte progress bar.
-pub fn submitting_ui(ui: &mut Ui, stage: SubmitStage) -> Option<ScreenAction> {
+pub fn submitting_ui(ui: &mut Ui, locale: Locale, stage: SubmitStage) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 3.0);
         match stage {
             SubmitStage::PreparingImages => {
-                title(ui, "Preparing your photos");
+                title(ui, &tr(locale, "submitting.preparing"));
                 ui.add(egui::Spinner::new().size(theme::SPINNER));
             }
             SubmitStage::Uploading(UploadProgress { sent, total }) => {
-                title(ui, "Sending your photos");
+                title(ui, &tr(locale, "submitting.sending"));
                 let fraction = UploadProgress { sent, total }.fraction();
-                let text = format!("{:.1} of {:.1} MB", sent as f64 / 1e6, total as f64 / 1e6);
+                let megabytes = |bytes: u64| format!("{:.1}", bytes as f64 / 1e6);
+                let text = tr_with(
+                    locale,
+                    "submitting.progress",
+                    &[("sent", &megabytes(sent)), ("total", &megabytes(total))],
+                );
                 ui.add(
                     ProgressBar::new(fraction)
                         .text(text)
@@ -399,30 +438,34 @@ pub fn submitting_ui(ui: &mut Ui, stage: SubmitStage) -> Option<ScreenAction> {
                 );
             }
         }
-        action = cancel_row(ui);
+        action = cancel_row(ui, locale);
     });
     action
 }
 
 /// Handed to Mark ID; the reference is for staff.
-pub fn success_ui(ui: &mut Ui, scan_ref: &str) -> Option<ScreenAction> {
+pub fn success_ui(ui: &mut Ui, locale: Locale, scan_ref: &str) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 3.0);
         ui.label(
-            RichText::new("Thank you! Your photos were sent.")
+            RichText::new(tr(locale, "success.title"))
                 .font(theme::title_font())
                 .color(theme::SUCCESS),
         );
-        ui.label("The result will reach the bank shortly. You may now leave the kiosk.");
+        ui.label(tr(locale, "success.body"));
         ui.add_space(theme::GAP);
         ui.label(
-            RichText::new(format!("Reference for staff: {scan_ref}"))
-                .font(theme::small_font())
-                .color(theme::MUTED),
+            RichText::new(tr_with(
+                locale,
+                "success.reference",
+                &[("scan_ref", scan_ref)],
+            ))
+            .font(theme::small_font())
+            .color(theme::MUTED),
         );
         ui.add_space(theme::GAP);
-        if big_button(ui, "Done") {
+        if big_button(ui, &tr(locale, "success.done")) {
             action = Some(ScreenAction::Cancel);
         }
     });
@@ -430,26 +473,26 @@ pub fn success_ui(ui: &mut Ui, scan_ref: &str) -> Option<ScreenAction> {
 }
 
 /// One sentence for the customer, one clear action, and the details for staff.
-pub fn error_ui(ui: &mut Ui, failure: &Failure) -> Option<ScreenAction> {
+pub fn error_ui(ui: &mut Ui, locale: Locale, failure: &Failure) -> Option<ScreenAction> {
     let mut action = None;
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 3.0);
         ui.label(
-            RichText::new("Something went wrong")
+            RichText::new(tr(locale, "error.title"))
                 .font(theme::title_font())
                 .color(theme::DANGER),
         );
-        ui.label(RichText::new(failure.advice.text()).font(theme::body_font()));
+        ui.label(RichText::new(tr(locale, failure.advice.key())).font(theme::body_font()));
         ui.add_space(theme::GAP);
-        if primary_button(ui, "Try again") {
+        if primary_button(ui, &tr(locale, "error.try_again")) {
             action = Some(ScreenAction::TryAgain);
         }
-        if small_button(ui, "Start over") {
+        if small_button(ui, &tr(locale, "error.start_over")) {
             action = Some(ScreenAction::Cancel);
         }
         ui.add_space(theme::GAP);
         ui.with_layout(Layout::top_down(Align::Min), |ui| {
-            egui::CollapsingHeader::new("Details for staff").show(ui, |ui| {
+            egui::CollapsingHeader::new(tr(locale, "error.staff_details")).show(ui, |ui| {
                 ui.label(RichText::new(&failure.staff_details).font(theme::small_font()));
             });
         });

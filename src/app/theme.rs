@@ -41,6 +41,14 @@ pub const BUTTON_SIZE: Vec2 = Vec2::new(320.0, 72.0);
 pub const SMALL_BUTTON_SIZE: Vec2 = Vec2::new(220.0, 56.0);
 /// Space between blocks.
 pub const GAP: f32 = 24.0;
+/// The smallest height of anything touchable (WCAG 2.5.8 asks 24 px; a kiosk finger needs 48).
+pub const MIN_TOUCH: f32 = 48.0;
+/// Width of one language in the language lists.
+pub const LANGUAGE_ITEM_WIDTH: f32 = 150.0;
+/// The language grid on Welcome wraps at this width (four per row).
+pub const LANGUAGE_GRID_WIDTH: f32 = 660.0;
+/// Height of the language drop-down list on the other screens.
+pub const LANGUAGE_LIST_HEIGHT: f32 = 480.0;
 /// Text size of the technical reason shown to staff under a customer message.
 pub const STAFF_DETAIL_SIZE: f32 = 15.0;
 /// Longest edge of a review thumbnail, in points.
@@ -93,6 +101,26 @@ pub fn apply(ctx: &egui::Context) {
         .text_styles
         .insert(egui::TextStyle::Monospace, small_font());
     ctx.set_global_style(style);
+    ctx.set_fonts(fonts());
+}
+
+/// egui's fonts (Ubuntu Light: Latin, Greek, Cyrillic) with Droid Sans Fallback behind them for
+/// Japanese. Built in: a kiosk must not depend on what fonts the machine happens to have.
+pub fn fonts() -> egui::FontDefinitions {
+    const CJK_FALLBACK: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "droid-sans-fallback".to_owned(),
+        std::sync::Arc::new(egui::FontData::from_static(CJK_FALLBACK)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("droid-sans-fallback".to_owned());
+    }
+    fonts
 }
 
 #[cfg(test)]

@@ -507,6 +507,7 @@ async fn process(
                 document_type: body["documentType"].as_str().unwrap_or_default().to_owned(),
                 images,
                 body_bytes: bytes.len(),
+                auth_token: body["authToken"].as_str().unwrap_or_default().to_owned(),
             };
             shared.lock().stats.processed.push(record);
             StatusCode::OK.into_response()

@@ -148,6 +148,8 @@ pub struct ProcessRecord {
     pub images: Vec<(ImageSlot, usize)>,
     /// Size of the whole body.
     pub body_bytes: usize,
+    /// The session token it carried (tests check where else it went).
+    pub auth_token: String,
 }
 
 /// Counters for tests.
