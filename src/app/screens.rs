@@ -137,15 +137,22 @@ pub fn welcome_ui(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
         }
         ui.add_space(theme::GAP * 2.0);
         ui.label(tr(locale, "common.language"));
-        ui.horizontal_wrapped(|ui| {
-            ui.set_max_width(theme::LANGUAGE_GRID_WIDTH);
-            for candidate in Locale::ALL {
-                let item = Button::selectable(*candidate == locale, language_name(*candidate))
-                    .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
-                if ui.add(item).clicked() {
-                    action = Some(ScreenAction::Language(*candidate));
-                }
-            }
+        // A centred block of four per row: wrapping layouts start at the left edge.
+        ui.horizontal(|ui| {
+            ui.add_space(((ui.available_width() - theme::LANGUAGE_GRID_WIDTH) / 2.0).max(0.0));
+            ui.vertical(|ui| {
+                ui.set_max_width(theme::LANGUAGE_GRID_WIDTH);
+                ui.horizontal_wrapped(|ui| {
+                    for candidate in Locale::ALL {
+                        let item =
+                            Button::selectable(*candidate == locale, language_name(*candidate))
+                                .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
+                        if ui.add(item).clicked() {
+                            action = Some(ScreenAction::Language(*candidate));
+                        }
+                    }
+                });
+            });
         });
     });
     action
