@@ -4,13 +4,17 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use zeroize::Zeroize as _;
 
-use crate::api::{ApiError, ImageSlot, MarkIdClient, ProcessDocumentType, TokenFields, TokenType};
+use crate::api::{
+    ApiError, ConnectionCheck, ImageSlot, MarkIdClient, ProcessDocumentType, TokenFields, TokenType,
+};
 use crate::config::{Config, LoadedConfig};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
+use crate::journal::{Journal, JournalError};
 use crate::secret::Personal;
 use crate::simulator::{DEMO_KEY, DEMO_SECRET, Fault, FaultPlan, SimulatorConfig, SimulatorHandle};
 use crate::submit::{ImageSource, SubmitError, SubmitInput};
@@ -56,6 +60,21 @@ pub enum Command {
     /// Read a staff PIN (4-12 digits) from standard input and print its hash for
     /// `[kiosk] staff_pin_hash`.
     HashPin,
+    /// Check the API address and credentials without spending a token.
+    TestConnection,
+    /// Show the submission journal, or export it as CSV.
+    Journal(JournalArgs),
+}
+
+/// `journal` options.
+#[derive(Debug, clap::Args)]
+pub struct JournalArgs {
+    /// Write every kept entry to this CSV file ("-" for standard output) instead of a table.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// How many of the newest entries the table shows.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 /// `simulate` options.
@@ -162,7 +181,72 @@ pub fn run() -> ExitCode {
         Some(Command::Bench(args)) => crate::bench::run(args),
         Some(Command::Cameras) => list_cameras(),
         Some(Command::HashPin) => hash_pin(),
+        Some(Command::TestConnection) => match load_config(cli.config.as_deref()) {
+            Ok(config) => with_runtime(test_connection(config.config, cli.demo)),
+            Err(code) => code,
+        },
+        Some(Command::Journal(args)) => match load_config(cli.config.as_deref()) {
+            Ok(config) => show_journal(&config.config, &args),
+            Err(code) => code,
+        },
         None => crate::app::run_kiosk(cli.config.as_deref(), cli.demo, cli.kiosk),
+    }
+}
+
+async fn test_connection(mut config: Config, demo: bool) -> ExitCode {
+    let (_simulator, client) = match api_client(&mut config, demo).await {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    println!("testing {} ...", config.api.base_url);
+    let (ok, text) = ConnectionCheck::report(&client.check_connection().await);
+    println!("{text}");
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILED)
+    }
+}
+
+fn show_journal(config: &Config, args: &JournalArgs) -> ExitCode {
+    let Some(path) = config.journal.resolved_path() else {
+        eprintln!("error: no data directory on this system: set [journal] path in the config");
+        return ExitCode::from(EXIT_INVALID);
+    };
+    let retention = Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
+    let journal = match Journal::open(&path, retention) {
+        Ok(journal) => journal,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let result = match &args.csv {
+        Some(file) if file.as_os_str() == "-" => journal
+            .export_csv(&mut std::io::stdout().lock())
+            .map(|_| ()),
+        Some(file) => std::fs::File::create(file)
+            .map_err(JournalError::Export)
+            .and_then(|out| journal.export_csv(&mut std::io::BufWriter::new(out)))
+            .map(|rows| eprintln!("{rows} entries written to {}", file.display())),
+        None => journal.recent(args.limit).map(|entries| {
+            println!(
+                "# {} (kept {} days)",
+                path.display(),
+                config.journal.retention_days
+            );
+            println!("{}", crate::journal::TABLE_HEADER);
+            for entry in &entries {
+                println!("{}", entry.table_row());
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_FAILED)
+        }
     }
 }
 
@@ -289,16 +373,21 @@ async fn simulate(args: SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
-    let _simulator = if demo {
+/// The API client for a command, with the demo simulator (kept running by the handle) when
+/// `demo`. Says what is wrong and gives the exit code otherwise.
+async fn api_client(
+    config: &mut Config,
+    demo: bool,
+) -> Result<(Option<SimulatorHandle>, MarkIdClient), ExitCode> {
+    let simulator = if demo {
         match SimulatorHandle::start_local(SimulatorConfig::default()).await {
             Ok(simulator) => {
-                simulator.configure(&mut config);
+                simulator.configure(config);
                 Some(simulator)
             }
             Err(error) => {
                 eprintln!("error: cannot start the demo simulator: {error}");
-                return ExitCode::from(EXIT_FAILED);
+                return Err(ExitCode::from(EXIT_FAILED));
             }
         }
     } else {
@@ -308,17 +397,24 @@ async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
         eprintln!(
             "error: no API credentials: set api.key and api.secret in the config (or MARKID_API_KEY and MARKID_API_SECRET), or add --demo to use the simulator"
         );
-        return ExitCode::from(EXIT_INVALID);
+        return Err(ExitCode::from(EXIT_INVALID));
     }
-    let client = match config
+    match config
         .client_settings()
         .and_then(|s| MarkIdClient::new(s).map_err(|e| e.to_string()))
     {
-        Ok(client) => client,
+        Ok(client) => Ok((simulator, client)),
         Err(error) => {
             eprintln!("error: {error}");
-            return ExitCode::from(EXIT_INVALID);
+            Err(ExitCode::from(EXIT_INVALID))
         }
+    }
+}
+
+async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
+    let (_simulator, client) = match api_client(&mut config, demo).await {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let json = args.json;
     let input = submit_input(args);

@@ -42,6 +42,38 @@ pub struct Config {
     pub kiosk: KioskConfig,
     /// Which cameras take which pictures, and how.
     pub camera: CameraConfig,
+    /// The staff's submission journal.
+    pub journal: JournalConfig,
+}
+
+/// The `[journal]` table.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JournalConfig {
+    /// The SQLite file; empty for `journal.sqlite3` in the app's data directory.
+    pub path: String,
+    /// Days a row is kept; older rows are deleted.
+    pub retention_days: u32,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self {
+            path: String::new(),
+            retention_days: crate::journal::DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+impl JournalConfig {
+    /// The journal file in use.
+    pub fn resolved_path(&self) -> Option<PathBuf> {
+        if self.path.is_empty() {
+            crate::journal::default_path()
+        } else {
+            Some(PathBuf::from(&self.path))
+        }
+    }
 }
 
 /// The `[camera]` table.
@@ -94,6 +126,8 @@ pub struct KioskConfig {
     pub kiosk_mode: bool,
     /// The staff PIN's argon2id hash, from `markid-kiosk hash-pin`. Required in kiosk mode.
     pub staff_pin_hash: String,
+    /// Text and controls larger for people who need it: 1.0 is normal, up to 2.0.
+    pub text_scale: f32,
 }
 
 impl Default for KioskConfig {
@@ -104,6 +138,7 @@ impl Default for KioskConfig {
             idle_warning_secs: 20,
             kiosk_mode: false,
             staff_pin_hash: String::new(),
+            text_scale: 1.0,
         }
     }
 }
@@ -312,6 +347,93 @@ impl LoadedConfig {
     }
 }
 
+/// Writes the settings staff can change (`[camera] document/face`, `[token] locale`, `[kiosk]
+/// text_scale, idle_timeout_secs, success_return_secs, kiosk_mode`) into the config file at
+/// `path`, keeping everything else in it as it was (comments, the credentials, key order); the
+/// file is made if missing. Written beside and renamed over, so that a crash never leaves half
+/// a config; the file keeps its permissions.
+pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), String> {
+    let shown = path.display();
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(format!("cannot read {shown}: {error}")),
+    };
+    let mut document: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|error| format!("{shown} is not valid TOML: {error}"))?;
+    let kiosk = &config.kiosk;
+    let locale = config.token.locale.map(|l| l.as_str()).unwrap_or("en");
+    let values: [(&str, &str, toml_edit::Value); 7] = [
+        ("camera", "document", config.camera.document.as_str().into()),
+        ("camera", "face", config.camera.face.as_str().into()),
+        ("token", "locale", locale.into()),
+        ("kiosk", "text_scale", f64::from(kiosk.text_scale).into()),
+        (
+            "kiosk",
+            "idle_timeout_secs",
+            (kiosk.idle_timeout_secs as i64).into(),
+        ),
+        (
+            "kiosk",
+            "success_return_secs",
+            (kiosk.success_return_secs as i64).into(),
+        ),
+        ("kiosk", "kiosk_mode", kiosk.kiosk_mode.into()),
+    ];
+    for (table, key, value) in values {
+        let table = document
+            .entry(table)
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .ok_or_else(|| format!("{shown}: [{table}] is not a table"))?;
+        match table.get_mut(key).and_then(|item| item.as_value_mut()) {
+            // Keeps the comment after the value.
+            Some(old) => {
+                let decor = old.decor().clone();
+                *old = value;
+                *old.decor_mut() = decor;
+            }
+            None => {
+                table.insert(key, toml_edit::Item::Value(value));
+            }
+        }
+    }
+    let text = document.to_string();
+    // What is written must load again.
+    let reloaded: Config = toml::from_str(&text)
+        .map_err(|error| format!("the new {shown} would not load: {error}"))?;
+    drop(reloaded);
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    }
+    let mut new_path = path.as_os_str().to_owned();
+    new_path.push(".new");
+    let new_path = PathBuf::from(new_path);
+    std::fs::write(&new_path, &text)
+        .map_err(|error| format!("cannot write {}: {error}", new_path.display()))?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        // The config may hold the API secret: keep it as private as it was.
+        let _ = std::fs::set_permissions(&new_path, metadata.permissions());
+    }
+    std::fs::rename(&new_path, path).map_err(|error| {
+        let _ = std::fs::remove_file(&new_path);
+        format!("cannot replace {shown}: {error}")
+    })
+}
+
+/// The app's data directory (logs, the journal): `$MARKID_DATA_DIR`, else the platform's
+/// (`~/.local/share/markid-kiosk` on Linux, `%LOCALAPPDATA%\markid\markid-kiosk\data` on
+/// Windows, `~/Library/Application Support/eu.markid.markid-kiosk` on macOS).
+pub fn data_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("MARKID_DATA_DIR").filter(|dir| !dir.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
+        .map(|dirs| dirs.data_local_dir().to_path_buf())
+}
+
 /// `config.toml` in the platform's config directory (e.g. `~/.config/markid-kiosk/` on Linux,
 /// `%APPDATA%\markid\markid-kiosk\config\` on Windows).
 pub fn default_config_path() -> Option<PathBuf> {
@@ -403,6 +525,15 @@ impl Config {
                 "kiosk.staff_pin_hash",
                 "kiosk mode needs a staff PIN: run `markid-kiosk hash-pin` and put its output here",
             );
+        }
+        if !(1.0..=2.0).contains(&self.kiosk.text_scale) {
+            return invalid(
+                "kiosk.text_scale",
+                "must be 1.0 (normal) to 2.0 (twice as large)",
+            );
+        }
+        if !(1..=3650).contains(&self.journal.retention_days) {
+            return invalid("journal.retention_days", "must be 1 to 3650 days");
         }
         // WCAG 2.2.1: at least 20 seconds to react to the warning.
         if !(20..=3600).contains(&self.kiosk.idle_warning_secs) {
@@ -538,6 +669,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Locale;
 
     #[test]
     fn the_first_existing_default_config_wins() {
@@ -560,5 +692,53 @@ mod tests {
         .unwrap();
         let loaded = LoadedConfig::load_with(None, |_| None, candidates).unwrap();
         assert_eq!(loaded.config.api.key, "from-user");
+    }
+
+    #[test]
+    fn staff_settings_are_written_into_the_file_keeping_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# branch 12\n[api]\nkey = \"k\"\nsecret = \"s3cret\" # from the vault\n\n[kiosk]\nidle_timeout_secs = 90 # WCAG\n";
+        std::fs::write(&path, original).unwrap();
+        let mut config: Config = toml::from_str(original).unwrap();
+        config.camera.document = "1".into();
+        config.camera.face = "BRIO".into();
+        config.token.locale = Some(Locale::Lv);
+        config.kiosk.text_scale = 1.5;
+        config.kiosk.idle_timeout_secs = 120;
+        save_staff_settings(&path, &config).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(
+                "# branch 12\n[api]\nkey = \"k\"\nsecret = \"s3cret\" # from the vault\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("idle_timeout_secs = 120 # WCAG"), "{text}");
+        let loaded = LoadedConfig::load_with(Some(&path), |_| None, Vec::new())
+            .unwrap()
+            .config;
+        assert_eq!(loaded.camera.document, "1");
+        assert_eq!(loaded.camera.face, "BRIO");
+        assert_eq!(loaded.token.locale, Some(Locale::Lv));
+        assert!((loaded.kiosk.text_scale - 1.5).abs() < f32::EPSILON);
+        assert_eq!(loaded.kiosk.idle_timeout_secs, 120);
+        assert_eq!(loaded.api.secret.expose(), "s3cret");
+        assert!(!dir.path().join("config.toml.new").exists());
+
+        // No file yet: made, with just the staff settings.
+        let fresh = dir.path().join("new/config.toml");
+        save_staff_settings(&fresh, &config).unwrap();
+        let loaded = LoadedConfig::load_with(Some(&fresh), |_| None, Vec::new())
+            .unwrap()
+            .config;
+        assert_eq!(loaded.camera.face, "BRIO");
+        assert!(!std::fs::read_to_string(&fresh).unwrap().contains("s3cret"));
+
+        // A file that is not TOML is left alone, with a reason.
+        std::fs::write(&path, "[api\n").unwrap();
+        let error = save_staff_settings(&path, &config).unwrap_err();
+        assert!(error.contains("not valid TOML"), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[api\n");
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod flow;
 pub mod i18n;
 pub mod imaging;
+pub mod journal;
 pub mod logs;
 pub mod secret;
 pub mod simulator;

@@ -23,15 +23,13 @@ pub struct LogGuard {
     _file: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
-/// Where the log files go: `$MARKID_LOG_DIR`, else `logs/` in the platform's data directory
-/// (`~/.local/share/markid-kiosk/logs` on Linux, `%LOCALAPPDATA%\markid\markid-kiosk\data\logs`
-/// on Windows, `~/Library/Application Support/eu.markid.markid-kiosk/logs` on macOS).
+/// Where the log files go: `$MARKID_LOG_DIR`, else `logs/` in the app's data directory
+/// (`config::data_dir`).
 pub fn log_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("MARKID_LOG_DIR").filter(|dir| !dir.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
-        .map(|dirs| dirs.data_local_dir().join("logs"))
+    crate::config::data_dir().map(|dir| dir.join("logs"))
 }
 
 fn filter(variable: &str, default: &str) -> EnvFilter {

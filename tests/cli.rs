@@ -438,3 +438,91 @@ fn hash_pin_prints_a_hash_that_kiosk_mode_accepts() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).contains("4 to 12 digits"));
 }
+
+#[test]
+fn test_connection_spends_no_token_and_fails_on_a_wrong_secret() {
+    let harness = Harness::new();
+    let output = harness
+        .command(DEMO_SECRET)
+        .arg("test-connection")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stdout).contains("Connected"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(harness.simulator().stats().tokens_issued, 0);
+
+    let output = harness
+        .command("not-the-secret")
+        .arg("test-connection")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let printed = text(&output.stdout);
+    assert!(
+        printed.contains("Not connected") && printed.contains("401"),
+        "{printed}"
+    );
+    assert!(!printed.contains("not-the-secret"));
+}
+
+#[test]
+fn journal_prints_a_table_and_exports_csv() {
+    use markid_kiosk::journal::{Journal, Outcome, SessionRecord};
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("journal.sqlite3");
+    let journal = Journal::open(&database, std::time::Duration::from_secs(86_400)).unwrap();
+    journal
+        .record(
+            std::time::SystemTime::now(),
+            &SessionRecord {
+                client_id: "kiosk-7".into(),
+                scan_ref: "scan-abc".into(),
+                document_type: Some("PASSPORT".into()),
+                outcome: Outcome::Accepted,
+                error: None,
+                duration: std::time::Duration::from_millis(61_500),
+            },
+        )
+        .unwrap();
+    drop(journal);
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[journal]\npath = {:?}\nretention_days = 7\n",
+            database.display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BINARY)
+            .arg("--config")
+            .arg(&config)
+            .env("MARKID_LOG_DIR", dir.path().join("logs"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["journal"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    assert!(table.contains("kept 7 days"), "{table}");
+    assert!(
+        table.contains("accepted") && table.contains("PASSPORT") && table.contains("61.5s"),
+        "{table}"
+    );
+    let csv = dir.path().join("out.csv");
+    let output = run(&["journal", "--csv", csv.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 2, "{exported}");
+    assert!(
+        lines[1].ends_with(",kiosk-7,scan-abc,PASSPORT,accepted,,61500"),
+        "{exported}"
+    );
+}

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use markid_kiosk::api::{
-    ApiError, ClientSettings, CustomerAdvice, Endpoint, Identifier, ImageSlot, MarkIdClient,
-    NetworkFailure, ProcessDocumentType, ProcessImages, ProcessRequest, TokenRequest, TokenSession,
-    UploadProgress,
+    ApiError, ClientSettings, ConnectionCheck, CustomerAdvice, Endpoint, Identifier, ImageSlot,
+    MarkIdClient, NetworkFailure, ProcessDocumentType, ProcessImages, ProcessRequest, TokenRequest,
+    TokenSession, UploadProgress,
 };
 use markid_kiosk::imaging::encode_jpeg;
 use markid_kiosk::secret::Secret;
@@ -53,7 +53,7 @@ fn small_jpeg_base64() -> String {
     let pixels = image::RgbImage::from_fn(64, 48, |x, y| {
         image::Rgb([(x * 4) as u8, (y * 5) as u8, 128])
     });
-    base64::engine::general_purpose::STANDARD.encode(encode_jpeg(&pixels, 90).unwrap().bytes)
+    base64::engine::general_purpose::STANDARD.encode(encode_jpeg(&pixels, 90).unwrap().into_bytes())
 }
 
 fn process_request(session: &TokenSession, slots: &[ImageSlot]) -> ProcessRequest {
@@ -486,4 +486,70 @@ async fn nothing_listening_is_a_connect_failure() {
         "{error:?}"
     );
     assert_eq!(error.customer_advice(), CustomerAdvice::TryAgainLater);
+}
+
+#[tokio::test]
+async fn connection_test_accepts_good_credentials_without_spending_a_token() {
+    let (simulator, client) = setup().await;
+    let check = client.check_connection().await.unwrap();
+    assert_eq!(
+        check,
+        ConnectionCheck::CredentialsAccepted {
+            status: 400,
+            identifier: Some("MISSING_VALUE".into())
+        }
+    );
+    let stats = simulator.stats();
+    assert_eq!(stats.tokens_issued, 0, "the test must not spend a token");
+    // The second call proved that made-up credentials are refused.
+    assert_eq!(stats.token_calls, 2);
+    let (ok, text) = ConnectionCheck::report(&Ok(check));
+    assert!(ok && text.starts_with("Connected"), "{text}");
+}
+
+#[tokio::test]
+async fn connection_test_reports_a_wrong_secret_and_a_dead_address() {
+    let simulator = SimulatorHandle::start_local(SimulatorConfig::default())
+        .await
+        .unwrap();
+    let client = MarkIdClient::new(settings(&simulator.base_url(), "wrong-secret")).unwrap();
+    let result = client.check_connection().await;
+    assert_eq!(result.as_ref().unwrap_err().status(), Some(401));
+    let (ok, text) = ConnectionCheck::report(&result);
+    assert!(!ok && text.contains("401"), "{text}");
+    assert!(
+        !text.contains("wrong-secret"),
+        "the secret must not be shown: {text}"
+    );
+    let dead_url = simulator.base_url();
+    simulator.stop();
+    let client = MarkIdClient::new(settings(&dead_url, DEMO_SECRET)).unwrap();
+    let result = client.check_connection().await;
+    assert!(
+        matches!(
+            result,
+            Err(ApiError::Network {
+                failure: NetworkFailure::Connect,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn connection_test_is_inconclusive_when_the_server_refuses_any_body_first() {
+    let (simulator, client) = setup().await;
+    // A server that refuses the body before it looks at the credentials: every call gets 400.
+    simulator.set_fault(FaultPlan::always(
+        Fault::Answer {
+            status: 400,
+            body: serde_json::json!({"identifier": "JSON_ERROR", "message": "bad body"}),
+        },
+        Some(Endpoint::Token),
+    ));
+    let check = client.check_connection().await.unwrap();
+    assert_eq!(check, ConnectionCheck::Inconclusive { status: 400 });
+    let (ok, _) = ConnectionCheck::report(&Ok(check));
+    assert!(!ok);
 }

@@ -71,6 +71,55 @@ pub struct TokenSession {
     pub response: TokenResponse,
 }
 
+/// What "Test connection" learned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionCheck {
+    /// The API took the credentials and refused the deliberately empty request (no `clientId`),
+    /// so no token was made; a request with wrong credentials was refused as unauthorised.
+    CredentialsAccepted {
+        /// The refusal's status (400).
+        status: u16,
+        /// The refusal's identifier (`MISSING_VALUE`).
+        identifier: Option<String>,
+    },
+    /// The server refused the empty request whatever the credentials: it checks the body before
+    /// authorisation, so this test cannot tell whether the credentials are right.
+    Inconclusive {
+        /// The status that both requests got.
+        status: u16,
+    },
+    /// The API made a session from a request without `clientId` (which the specification says
+    /// it refuses): one token was spent.
+    TokenSpent,
+}
+
+impl ConnectionCheck {
+    /// Whether the kiosk can work (`true`) and what to tell staff, for the CLI and the staff
+    /// screen alike.
+    pub fn report(result: &Result<Self, ApiError>) -> (bool, String) {
+        match result {
+            Ok(Self::CredentialsAccepted { status, identifier }) => (
+                true,
+                format!(
+                    "Connected: the API accepted the key and secret (a test request without clientId was refused with HTTP {status}{}, so no token was spent).",
+                    identifier.as_ref().map(|i| format!(" {i}")).unwrap_or_default()
+                ),
+            ),
+            Ok(Self::Inconclusive { status }) => (
+                false,
+                format!(
+                    "The API answered, but refused the test request with HTTP {status} even with made-up credentials, so this test cannot tell whether the key and secret are right. No token was spent."
+                ),
+            ),
+            Ok(Self::TokenSpent) => (
+                true,
+                "Connected: the API accepted the credentials, but it created a session from the test request (one token spent).".to_owned(),
+            ),
+            Err(error) => (false, format!("Not connected: {}", error.staff_text())),
+        }
+    }
+}
+
 /// Size of the pieces the /process body is streamed in; small enough for smooth progress.
 const UPLOAD_CHUNK_BYTES: usize = 64 * 1024;
 
@@ -113,6 +162,67 @@ impl MarkIdClient {
         let base_path = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{base_path}{}", endpoint.path()));
         url
+    }
+
+    /// Checks the address and the credentials without spending a token: POST /api/v2/token with
+    /// an empty JSON object. `clientId` is mandatory, so an API that accepts the credentials
+    /// answers 400 (`MISSING_VALUE`) and creates nothing; wrong credentials get 401/403. To be
+    /// sure that the server checks credentials before the body, a 400 is confirmed with a
+    /// second request under made-up credentials, which must be refused as unauthorised.
+    /// No retries: staff want the first answer.
+    pub async fn check_connection(&self) -> Result<ConnectionCheck, ApiError> {
+        let status = match self
+            .send_empty_token_request(&self.settings.key, self.settings.secret.expose())
+            .await
+        {
+            Ok(()) => return Ok(ConnectionCheck::TokenSpent),
+            Err(ApiError::Http { failure, .. })
+                if failure.status == 400 || failure.status == 422 =>
+            {
+                (
+                    failure.status,
+                    failure.identifier.map(|i| i.as_str().to_owned()),
+                )
+            }
+            Err(error) => return Err(error),
+        };
+        let made_up_key = format!("connection-test-{}", uuid::Uuid::new_v4());
+        let made_up_secret = uuid::Uuid::new_v4().to_string();
+        match self
+            .send_empty_token_request(&made_up_key, &made_up_secret)
+            .await
+        {
+            Err(ApiError::Http { failure, .. }) if matches!(failure.status, 401 | 403) => {
+                Ok(ConnectionCheck::CredentialsAccepted {
+                    status: status.0,
+                    identifier: status.1,
+                })
+            }
+            _ => Ok(ConnectionCheck::Inconclusive { status: status.0 }),
+        }
+    }
+
+    /// One token call with `{}` as the body: `Ok` only on 2xx.
+    async fn send_empty_token_request(&self, key: &str, secret: &str) -> Result<(), ApiError> {
+        let endpoint = Endpoint::Token;
+        let response = self
+            .http
+            .post(self.url(endpoint))
+            .basic_auth(key, Some(secret))
+            .header(CONTENT_TYPE, "application/json")
+            .timeout(self.settings.token_timeout)
+            .body("{}")
+            .send()
+            .await
+            .map_err(|error| network_error(endpoint, &error, false))?;
+        let (status, retry_after, body) = read_answer(endpoint, response, false).await?;
+        if (200..300).contains(&status) {
+            return Ok(());
+        }
+        Err(ApiError::Http {
+            endpoint,
+            failure: HttpFailure::from_body(status, &body, retry_after),
+        })
     }
 
     /// POST /api/v2/token. Validates the request first (no token is spent on a mistake), then
@@ -256,10 +366,15 @@ impl MarkIdClient {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Err(error) => return Err(network_error(endpoint, &error, !error.is_connect())),
+                Err(error) => {
+                    wipe_sent_body(body);
+                    return Err(network_error(endpoint, &error, !error.is_connect()));
+                }
             }
         };
-        let (status, retry_after, body) = read_answer(endpoint, response, true).await?;
+        let answer = read_answer(endpoint, response, true).await;
+        wipe_sent_body(body);
+        let (status, retry_after, body) = answer?;
         on_progress(UploadProgress { sent: total, total });
         let failure = HttpFailure::from_body(status, &body, retry_after);
         // Success is "a response with a positive 200 status" and no message; a 2xx that carries
@@ -271,6 +386,14 @@ impl MarkIdClient {
         let error = ApiError::Http { endpoint, failure };
         tracing::warn!("images not accepted: {error}");
         Err(error)
+    }
+}
+
+/// The /process body holds the Base64 photos: once the connection has let go of it, it is wiped
+/// rather than freed as it is. (Copies inside the TLS and HTTP layers are beyond our reach.)
+fn wipe_sent_body(body: Bytes) {
+    if let Ok(mut owned) = body.try_into_mut() {
+        zeroize::Zeroize::zeroize(&mut owned[..]);
     }
 }
 

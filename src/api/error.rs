@@ -413,6 +413,28 @@ impl ApiError {
         }
     }
 
+    /// A short, stable code for the journal and exports: the API's identifier when it gave one,
+    /// else what failed (`HTTP_502`, `NETWORK_TIMEOUT`, `INVALID_images`, `UNEXPECTED_ANSWER`).
+    pub fn code(&self) -> String {
+        match self {
+            ApiError::Invalid(error) => format!("INVALID_{}", error.field),
+            ApiError::Network { failure, .. } => {
+                let kind = match failure {
+                    NetworkFailure::Connect => "CONNECT",
+                    NetworkFailure::Tls => "TLS",
+                    NetworkFailure::Timeout => "TIMEOUT",
+                    NetworkFailure::Reset => "RESET",
+                };
+                format!("NETWORK_{kind}")
+            }
+            ApiError::Http { failure, .. } => match &failure.identifier {
+                Some(identifier) => identifier.as_str().to_owned(),
+                None => format!("HTTP_{}", failure.status),
+            },
+            ApiError::UnexpectedAnswer { .. } => "UNEXPECTED_ANSWER".to_owned(),
+        }
+    }
+
     /// The API's identifier, when there was one.
     pub fn identifier(&self) -> Option<&Identifier> {
         match self {

@@ -7,7 +7,9 @@ pub mod error;
 pub mod process;
 pub mod token;
 
-pub use client::{ClientSettings, MarkIdClient, ProgressCallback, TokenSession, UploadProgress};
+pub use client::{
+    ClientSettings, ConnectionCheck, MarkIdClient, ProgressCallback, TokenSession, UploadProgress,
+};
 pub use enums::{DocumentKind, ImageSlot, Locale, ProcessDocumentType, TokenType};
 pub use error::{ApiError, CustomerAdvice, Endpoint, HttpFailure, Identifier, NetworkFailure};
 pub use process::{ProcessImages, ProcessRequest};

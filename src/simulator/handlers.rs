@@ -456,6 +456,7 @@ async fn token(
     };
     {
         let mut inner = shared.lock();
+        inner.stats.issued_tokens.push(auth_token.clone());
         inner.tokens.insert(auth_token, issued);
         inner.stats.tokens_issued += 1;
     }

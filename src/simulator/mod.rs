@@ -159,6 +159,8 @@ pub struct SimulatorStats {
     pub token_calls: u32,
     /// Tokens created.
     pub tokens_issued: u32,
+    /// The tokens created, for tests that search logs and files for them.
+    pub issued_tokens: Vec<String>,
     /// /process calls answered (any outcome).
     pub process_calls: u32,
     /// Accepted /process calls.

@@ -1,0 +1,420 @@
+//! The submission journal: one row per verification session that reached the API, in SQLite in
+//! the app's data directory, so that staff can see what happened today (and what a session cost)
+//! without reading logs. It holds what Mark ID also knows — time, clientId, scanRef, document
+//! type, outcome, error identifier, duration — and never images or names. Rows older than the
+//! retention period are deleted on open and after every write.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, params};
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Mark ID accepted the images for processing.
+    Accepted,
+    /// The upload failed or the API refused the images (the token is spent).
+    SubmitFailed,
+    /// No token could be created.
+    SessionFailed,
+    /// The customer (or staff) cancelled after the token was created.
+    Cancelled,
+    /// The customer walked away; the idle timeout ended the session.
+    TimedOut,
+}
+
+impl Outcome {
+    /// The word stored in the journal and exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::SubmitFailed => "submit_failed",
+            Self::SessionFailed => "session_failed",
+            Self::Cancelled => "cancelled",
+            Self::TimedOut => "timed_out",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Accepted,
+            Self::SubmitFailed,
+            Self::SessionFailed,
+            Self::Cancelled,
+            Self::TimedOut,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == text)
+    }
+}
+
+/// One finished session, as the flow reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The clientId the token was created for; empty when no token was created.
+    pub client_id: String,
+    /// Mark ID's reference; empty when no token was created.
+    pub scan_ref: String,
+    /// The document type chosen, as /process names it (`ID_CARD`...), if one was.
+    pub document_type: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The API's error identifier, or what failed (`HTTP_502`, `NETWORK_TIMEOUT`...).
+    pub error: Option<String>,
+    /// From Start to the end.
+    pub duration: Duration,
+}
+
+/// A stored row: the record and when it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// When the session ended.
+    pub time: SystemTime,
+    /// What happened.
+    pub record: SessionRecord,
+}
+
+/// Why the journal failed. The kiosk goes on without it (and logs why): a full disk must not
+/// stop customers.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The database could not be opened, read or written.
+    #[error("submission journal {path}: {source}")]
+    Database {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// The journal's directory could not be made.
+    #[error("submission journal directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The system's reason.
+        source: std::io::Error,
+    },
+    /// The CSV could not be written.
+    #[error("journal export: {0}")]
+    Export(#[from] std::io::Error),
+}
+
+/// Default retention.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+
+/// The open journal.
+pub struct Journal {
+    connection: Connection,
+    path: PathBuf,
+    retention: Duration,
+}
+
+/// `journal.sqlite3` in the platform's data directory (beside `logs/`).
+pub fn default_path() -> Option<PathBuf> {
+    crate::config::data_dir().map(|dir| dir.join("journal.sqlite3"))
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path` and deletes rows past `retention`.
+    pub fn open(path: &Path, retention: Duration) -> Result<Self, JournalError> {
+        let database = |source| JournalError::Database {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| JournalError::Directory {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let connection = Connection::open(path).map_err(database)?;
+        connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS sessions (
+                    id INTEGER PRIMARY KEY,
+                    ended_at INTEGER NOT NULL,
+                    client_id TEXT NOT NULL,
+                    scan_ref TEXT NOT NULL,
+                    document_type TEXT,
+                    outcome TEXT NOT NULL,
+                    error TEXT,
+                    duration_ms INTEGER NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS sessions_ended_at ON sessions (ended_at);",
+            )
+            .map_err(database)?;
+        let journal = Self {
+            connection,
+            path: path.to_owned(),
+            retention,
+        };
+        journal.purge(SystemTime::now())?;
+        Ok(journal)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn database_error(&self, source: rusqlite::Error) -> JournalError {
+        JournalError::Database {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Stores a finished session as ended at `time`, then enforces the retention.
+    pub fn record(&self, time: SystemTime, record: &SessionRecord) -> Result<(), JournalError> {
+        self.connection
+            .execute(
+                "INSERT INTO sessions
+                    (ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    unix_seconds(time),
+                    record.client_id,
+                    record.scan_ref,
+                    record.document_type,
+                    record.outcome.as_str(),
+                    record.error,
+                    i64::try_from(record.duration.as_millis()).unwrap_or(i64::MAX),
+                ],
+            )
+            .map_err(|error| self.database_error(error))?;
+        self.purge(SystemTime::now())
+    }
+
+    /// Deletes rows that ended more than the retention period before `now`.
+    pub fn purge(&self, now: SystemTime) -> Result<(), JournalError> {
+        let oldest_kept = unix_seconds(now).saturating_sub(self.retention.as_secs() as i64);
+        self.connection
+            .execute(
+                "DELETE FROM sessions WHERE ended_at < ?1",
+                params![oldest_kept],
+            )
+            .map_err(|error| self.database_error(error))?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn recent(&self, limit: usize) -> Result<Vec<JournalEntry>, JournalError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms
+                 FROM sessions ORDER BY ended_at DESC, id DESC LIMIT ?1",
+            )
+            .map_err(|error| self.database_error(error))?;
+        let rows = statement
+            .query_map(params![limit], |row| {
+                let ended_at: i64 = row.get(0)?;
+                let outcome: String = row.get(4)?;
+                let duration_ms: i64 = row.get(6)?;
+                Ok(JournalEntry {
+                    time: UNIX_EPOCH + Duration::from_secs(ended_at.max(0) as u64),
+                    record: SessionRecord {
+                        client_id: row.get(1)?,
+                        scan_ref: row.get(2)?,
+                        document_type: row.get(3)?,
+                        // A row written by a newer version keeps its place, shown as failed.
+                        outcome: Outcome::parse(&outcome).unwrap_or(Outcome::SubmitFailed),
+                        error: row.get(5)?,
+                        duration: Duration::from_millis(duration_ms.max(0) as u64),
+                    },
+                })
+            })
+            .map_err(|error| self.database_error(error))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|error| self.database_error(error))
+    }
+
+    /// Writes every kept entry as CSV (RFC 4180, UTC times), oldest first.
+    pub fn export_csv(&self, out: &mut impl Write) -> Result<usize, JournalError> {
+        let mut entries = self.recent(usize::MAX)?;
+        entries.reverse();
+        writeln!(
+            out,
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms"
+        )?;
+        for entry in &entries {
+            let record = &entry.record;
+            let fields = [
+                format_time(entry.time),
+                record.client_id.clone(),
+                record.scan_ref.clone(),
+                record.document_type.clone().unwrap_or_default(),
+                record.outcome.as_str().to_owned(),
+                record.error.clone().unwrap_or_default(),
+                record.duration.as_millis().to_string(),
+            ];
+            let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
+            writeln!(out, "{}", line.join(","))?;
+        }
+        Ok(entries.len())
+    }
+}
+
+/// Column titles of `JournalEntry::table_row`.
+pub const TABLE_HEADER: &str = "time (UTC)            outcome         document          duration  error                 scanRef                               clientId";
+
+impl JournalEntry {
+    /// One line for a terminal or the staff screen, under `TABLE_HEADER`.
+    pub fn table_row(&self) -> String {
+        let record = &self.record;
+        format!(
+            "{:<21} {:<15} {:<17} {:>7.1}s  {:<21} {:<37} {}",
+            format_time(self.time).trim_end_matches(" UTC"),
+            record.outcome.as_str(),
+            record.document_type.as_deref().unwrap_or("-"),
+            record.duration.as_secs_f64(),
+            record.error.as_deref().unwrap_or("-"),
+            if record.scan_ref.is_empty() {
+                "-"
+            } else {
+                &record.scan_ref
+            },
+            if record.client_id.is_empty() {
+                "-"
+            } else {
+                &record.client_id
+            },
+        )
+    }
+}
+
+fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
+
+/// `2026-11-22 19:40:05 UTC`: one zone for every kiosk, so exports from branches line up.
+pub fn format_time(time: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(time)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
+}
+
+/// Quotes a CSV field when it needs it. A leading `=`, `+`, `-` or `@` is prefixed with `'` so
+/// that a spreadsheet does not run a value from the API as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(scan_ref: &str, outcome: Outcome) -> SessionRecord {
+        SessionRecord {
+            client_id: "kiosk-1".into(),
+            scan_ref: scan_ref.into(),
+            document_type: Some("ID_CARD".into()),
+            outcome,
+            error: None,
+            duration: Duration::from_millis(1234),
+        }
+    }
+
+    fn temp_journal(retention_days: u64) -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(
+            &dir.path().join("sub/journal.sqlite3"),
+            Duration::from_secs(retention_days * 86_400),
+        )
+        .unwrap();
+        (dir, journal)
+    }
+
+    #[test]
+    fn records_come_back_newest_first_and_survive_reopening() {
+        let (dir, journal) = temp_journal(30);
+        let now = SystemTime::now();
+        journal
+            .record(
+                now - Duration::from_secs(60),
+                &record("a", Outcome::Accepted),
+            )
+            .unwrap();
+        let mut failed = record("b", Outcome::SubmitFailed);
+        failed.error = Some("TOKEN_NOT_VALID".into());
+        journal.record(now, &failed).unwrap();
+        drop(journal);
+        let journal = Journal::open(
+            &dir.path().join("sub/journal.sqlite3"),
+            Duration::from_secs(30 * 86_400),
+        )
+        .unwrap();
+        let entries = journal.recent(10).unwrap();
+        let refs: Vec<&str> = entries.iter().map(|e| e.record.scan_ref.as_str()).collect();
+        assert_eq!(refs, ["b", "a"]);
+        assert_eq!(entries[0].record, failed);
+        assert_eq!(journal.recent(1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rows_past_the_retention_are_deleted() {
+        let (_dir, journal) = temp_journal(30);
+        let now = SystemTime::now();
+        let day = Duration::from_secs(86_400);
+        journal
+            .record(now - day * 31, &record("old", Outcome::Accepted))
+            .unwrap();
+        journal
+            .record(now - day * 29, &record("kept", Outcome::Accepted))
+            .unwrap();
+        let refs: Vec<String> = journal
+            .recent(10)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record.scan_ref)
+            .collect();
+        assert_eq!(refs, ["kept"]);
+        journal.purge(now + day * 2).unwrap();
+        assert!(journal.recent(10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn csv_export_quotes_and_defuses_formulas() {
+        let (_dir, journal) = temp_journal(30);
+        let mut odd = record("=HYPERLINK(\"x\")", Outcome::SessionFailed);
+        odd.client_id = "a,b".into();
+        odd.document_type = None;
+        odd.error = Some("HTTP_502".into());
+        journal.record(SystemTime::now(), &odd).unwrap();
+        let mut out = Vec::new();
+        assert_eq!(journal.export_csv(&mut out).unwrap(), 1);
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms"
+        );
+        assert!(
+            lines[1].ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with("1234") && lines[1].contains(" UTC,"));
+    }
+
+    #[test]
+    fn times_print_in_utc() {
+        let time = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(format_time(time), "2026-11-18 11:06:40 UTC");
+    }
+}
