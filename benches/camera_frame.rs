@@ -86,7 +86,7 @@ fn main() {
     let source = picture(width, height);
     let mjpeg = markid_kiosk::imaging::encode_jpeg(&source, 85)
         .unwrap()
-        .bytes;
+        .into_bytes();
     let frames = [
         (PixelLayout::Mjpeg, mjpeg),
         (PixelLayout::Yuyv, yuyv(&source)),

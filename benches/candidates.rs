@@ -83,7 +83,7 @@ fn fir_lanczos(source: &RgbImage, width: u32, height: u32) -> RgbImage {
 fn turbo_encode(pixels: &RgbImage) -> usize {
     markid_kiosk::imaging::encode_jpeg(pixels, 92)
         .unwrap()
-        .bytes
+        .into_bytes()
         .len()
 }
 

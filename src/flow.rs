@@ -11,6 +11,7 @@ use crate::api::{
     UploadProgress,
 };
 use crate::imaging::{ImagingError, PreparedImage};
+use crate::journal::{Outcome, SessionRecord};
 use crate::secret::Secret;
 
 /// Settings the flow needs from the config.
@@ -24,6 +25,8 @@ pub struct FlowSettings {
     pub idle_timeout: Duration,
     /// How long before the end the warning with "I need more time" shows.
     pub idle_warning: Duration,
+    /// The language each new customer is greeted in.
+    pub default_locale: Locale,
 }
 
 impl Default for FlowSettings {
@@ -33,6 +36,7 @@ impl Default for FlowSettings {
             success_return_after: Duration::from_secs(15),
             idle_timeout: Duration::from_secs(90),
             idle_warning: Duration::from_secs(20),
+            default_locale: Locale::En,
         }
     }
 }
@@ -161,6 +165,8 @@ pub enum Effect {
     /// tasks). The flow drops its own data itself; after a failed upload it keeps the prepared
     /// photos until "Try again" or "Cancel", so that the customer need not take them again.
     WipeSession,
+    /// A session ended (or none could be made): write it to the staff's journal.
+    Record(SessionRecord),
 }
 
 /// Everything one upload needs.
@@ -246,20 +252,32 @@ pub struct Flow {
     kept_choice: Option<(Option<String>, ProcessDocumentType)>,
     /// The customer's last input or the last change of screen, for the idle timeout.
     last_activity: Option<Instant>,
+    /// When the customer pressed Start (or Try again), for the journal's duration.
+    started_at: Option<Instant>,
 }
 
 impl Flow {
     /// A flow at Welcome.
     pub fn new(settings: FlowSettings) -> Self {
         Self {
-            settings,
             step: Step::Welcome,
-            locale: Locale::En,
+            locale: settings.default_locale,
+            settings,
             session: None,
             kept_images: BTreeMap::new(),
             kept_choice: None,
             last_activity: None,
+            started_at: None,
         }
+    }
+
+    /// Staff changed the settings: they apply from the next screen on (and the language at
+    /// once, when nobody is being served).
+    pub fn set_settings(&mut self, settings: FlowSettings) {
+        if self.step == Step::Welcome {
+            self.locale = settings.default_locale;
+        }
+        self.settings = settings;
     }
 
     /// The screen on show.
@@ -334,14 +352,14 @@ impl Flow {
                 self.locale = locale;
                 Vec::new()
             }
-            Event::Start if self.step == Step::Welcome => self.create_session(),
-            Event::TryAgain if matches!(self.step, Step::Failed(_)) => self.create_session(),
+            Event::Start if self.step == Step::Welcome => self.create_session(now),
+            Event::TryAgain if matches!(self.step, Step::Failed(_)) => self.create_session(now),
             Event::SessionCreated(token) if self.step == Step::CreatingSession => {
                 self.session_created(*token)
             }
             Event::SessionFailed(error) if self.step == Step::CreatingSession => {
                 self.step = Step::Failed(Failure::from_api(&error));
-                Vec::new()
+                vec![self.record(Outcome::SessionFailed, Some(error.code()), now)]
             }
             Event::ChooseCountry(country) => {
                 if let Some(session) = self.session.as_mut() {
@@ -396,24 +414,31 @@ impl Flow {
                     .as_ref()
                     .map(|s| s.token.scan_ref.clone())
                     .unwrap_or_default();
+                let record = self.record(Outcome::Accepted, None, now);
                 self.step = Step::Success {
                     scan_ref,
                     shown_at: now,
                 };
-                self.end_session()
+                let mut effects = vec![record];
+                effects.extend(self.end_session());
+                effects
             }
             Event::SubmitFailed(error) if matches!(self.step, Step::Submitting(_)) => {
-                self.submit_failed(&error)
+                let record = self.record(Outcome::SubmitFailed, Some(error.code()), now);
+                let mut effects = vec![record];
+                effects.extend(self.submit_failed(&error));
+                effects
             }
-            Event::Cancel => self.cancel(),
+            Event::Cancel => self.cancel(Outcome::Cancelled, now),
             Event::Tick => self.tick(now),
             // Anything else is stale (a late task result, a double click) and changes nothing.
             _ => Vec::new(),
         }
     }
 
-    fn create_session(&mut self) -> Vec<Effect> {
+    fn create_session(&mut self, now: Instant) -> Vec<Effect> {
         self.step = Step::CreatingSession;
+        self.started_at = Some(now);
         vec![Effect::CreateSession(self.locale)]
     }
 
@@ -521,13 +546,40 @@ impl Flow {
         vec![Effect::WipeSession]
     }
 
-    fn cancel(&mut self) -> Vec<Effect> {
+    /// The journal entry for the session ending now: what the customer chose, never what they
+    /// showed.
+    fn record(&self, outcome: Outcome, error: Option<String>, now: Instant) -> Effect {
+        let session = self.session.as_ref();
+        Effect::Record(SessionRecord {
+            client_id: session
+                .map(|s| s.token.client_id.clone())
+                .unwrap_or_default(),
+            scan_ref: session
+                .map(|s| s.token.scan_ref.clone())
+                .unwrap_or_default(),
+            document_type: session
+                .and_then(|s| s.document)
+                .map(|document| document.as_str().to_owned()),
+            outcome,
+            error,
+            duration: self
+                .started_at
+                .map(|started| now.saturating_duration_since(started))
+                .unwrap_or_default(),
+        })
+    }
+
+    fn cancel(&mut self, outcome: Outcome, now: Instant) -> Vec<Effect> {
         if matches!(self.step, Step::Welcome) {
             return Vec::new();
         }
         let mut effects = Vec::new();
         if matches!(self.step, Step::Submitting(_)) {
             effects.push(Effect::CancelSubmit);
+        }
+        // A token was spent on this session: staff see where it went.
+        if self.session.is_some() {
+            effects.push(self.record(outcome, None, now));
         }
         self.step = Step::Welcome;
         effects.extend(self.end_session());
@@ -547,13 +599,13 @@ impl Flow {
             && now.duration_since(shown_at) >= self.settings.success_return_after
         {
             self.step = Step::Welcome;
-            self.locale = Locale::En;
+            self.locale = self.settings.default_locale;
         }
         if self.idle_countdown(now) == Some(Duration::ZERO) {
             // The customer walked away: end the session as Cancel does, and greet the next
             // customer in the default language.
-            let effects = self.cancel();
-            self.locale = Locale::En;
+            let effects = self.cancel(Outcome::TimedOut, now);
+            self.locale = self.settings.default_locale;
             return effects;
         }
         Vec::new()
@@ -669,14 +721,24 @@ mod tests {
             &Step::Submitting(SubmitStage::Uploading(progress))
         );
         assert_eq!(
-            flow.handle(Event::Submitted, now),
-            vec![Effect::WipeSession]
+            flow.handle(Event::Submitted, now + Duration::from_secs(42)),
+            vec![
+                Effect::Record(SessionRecord {
+                    client_id: "c".into(),
+                    scan_ref: "scan-1".into(),
+                    document_type: Some("ID_CARD".into()),
+                    outcome: Outcome::Accepted,
+                    error: None,
+                    duration: Duration::from_secs(42),
+                }),
+                Effect::WipeSession
+            ]
         );
         assert!(matches!(flow.step(), Step::Success { scan_ref, .. } if scan_ref == "scan-1"));
         assert!(flow.session().is_none(), "personal data dropped at once");
-        flow.handle(Event::Tick, now + Duration::from_secs(5));
+        flow.handle(Event::Tick, now + Duration::from_secs(42 + 5));
         assert!(matches!(flow.step(), Step::Success { .. }));
-        flow.handle(Event::Tick, now + Duration::from_secs(15));
+        flow.handle(Event::Tick, now + Duration::from_secs(42 + 15));
         assert_eq!(flow.step(), &Step::Welcome);
     }
 
@@ -815,7 +877,8 @@ mod tests {
             Event::SubmitFailed(http_error(502, "<title>502 Bad Gateway</title>")),
             now,
         );
-        assert_eq!(effects, vec![Effect::WipeSession]);
+        assert_eq!(effects.last(), Some(&Effect::WipeSession));
+        assert_eq!(records(&effects)[0].outcome, Outcome::SubmitFailed);
         let Step::Failed(failure) = flow.step() else {
             panic!()
         };
@@ -862,10 +925,10 @@ mod tests {
         capture(&mut flow, ImageSlot::Front, now);
         capture(&mut flow, ImageSlot::Face, now);
         flow.handle(Event::Submit, now);
-        assert_eq!(
-            flow.handle(Event::Cancel, now),
-            vec![Effect::CancelSubmit, Effect::WipeSession]
-        );
+        let effects = flow.handle(Event::Cancel, now);
+        assert_eq!(effects.first(), Some(&Effect::CancelSubmit));
+        assert_eq!(effects.last(), Some(&Effect::WipeSession));
+        assert_eq!(records(&effects)[0].outcome, Outcome::Cancelled);
         assert_eq!(flow.step(), &Step::Welcome);
         assert!(flow.session().is_none());
         // A late answer of the cancelled upload changes nothing.
@@ -909,7 +972,8 @@ mod tests {
         assert!(flow.handle(Event::Tick, at(229)).is_empty());
         assert!(flow.session().is_some());
         let effects = flow.handle(Event::Tick, at(230));
-        assert_eq!(effects, vec![Effect::WipeSession]);
+        assert_eq!(effects.last(), Some(&Effect::WipeSession));
+        assert_eq!(records(&effects)[0].outcome, Outcome::TimedOut);
         assert_eq!(flow.step(), &Step::Welcome);
         assert!(flow.session().is_none(), "the photos and token are gone");
         assert_eq!(
@@ -962,5 +1026,117 @@ mod tests {
         );
         assert_eq!(flow.step(), &Step::ChooseDocument);
         assert!(flow.session().unwrap().images.is_empty());
+    }
+
+    fn records(effects: &[Effect]) -> Vec<&SessionRecord> {
+        effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::Record(record) => Some(record),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_journal_gets_every_ending_that_cost_a_token_and_failed_sessions() {
+        // The API refused the token: recorded without scanRef, with the identifier.
+        let mut flow = Flow::new(with_country());
+        let now = Instant::now();
+        flow.handle(Event::Start, now);
+        let effects = flow.handle(
+            Event::SessionFailed(http_error(401, r#"{"identifier":"UNAUTHORIZED"}"#)),
+            now + Duration::from_secs(2),
+        );
+        let [record] = records(&effects)[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(record.outcome, Outcome::SessionFailed);
+        assert_eq!(record.error.as_deref(), Some("UNAUTHORIZED"));
+        assert_eq!(record.scan_ref, "");
+        assert_eq!(record.duration, Duration::from_secs(2));
+        // Cancelling from the error screen records nothing more: no token was made.
+        assert!(records(&flow.handle(Event::Cancel, now)).is_empty());
+
+        // A failed upload: the error code, the document chosen.
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Face, now);
+        flow.handle(Event::Submit, now);
+        let effects = flow.handle(Event::SubmitFailed(http_error(502, "<html>")), now);
+        let [record] = records(&effects)[..] else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(
+            (
+                record.outcome,
+                record.error.as_deref(),
+                record.document_type.as_deref()
+            ),
+            (Outcome::SubmitFailed, Some("HTTP_502"), Some("PASSPORT"))
+        );
+
+        // Cancel after the token: the token went somewhere, staff see where.
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        let effects = flow.handle(Event::Cancel, now);
+        assert_eq!(records(&effects)[0].outcome, Outcome::Cancelled);
+        assert_eq!(records(&effects)[0].scan_ref, "scan-1");
+
+        // Walking away: timed out.
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        let effects = flow.handle(Event::Tick, now + Duration::from_secs(91));
+        assert_eq!(flow.step(), &Step::Welcome);
+        assert_eq!(records(&effects)[0].outcome, Outcome::TimedOut);
+    }
+
+    #[test]
+    fn each_customer_is_greeted_in_the_default_language() {
+        let settings = FlowSettings {
+            default_locale: Locale::Lt,
+            ..with_country()
+        };
+        let mut flow = Flow::new(settings.clone());
+        assert_eq!(flow.locale(), Locale::Lt);
+        let now = Instant::now();
+        flow.handle(Event::ChooseLanguage(Locale::De), now);
+        assert_eq!(
+            flow.handle(Event::Start, now),
+            vec![Effect::CreateSession(Locale::De)]
+        );
+        flow.handle(Event::Cancel, now);
+        flow.handle(Event::Tick, now + Duration::from_secs(1));
+        // Cancel keeps the language for the same person; the idle timeout does not.
+        flow.handle(Event::Start, now);
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            now,
+        );
+        flow.handle(Event::Tick, now + Duration::from_secs(200));
+        assert_eq!(flow.locale(), Locale::Lt);
+        // Staff choose another default: it greets from Welcome on.
+        flow.set_settings(FlowSettings {
+            default_locale: Locale::Ja,
+            ..settings
+        });
+        assert_eq!(flow.locale(), Locale::Ja);
+    }
+
+    #[test]
+    fn ending_a_session_wipes_its_photos_in_memory() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        let session = flow.session().unwrap();
+        let image = &session.images[&ImageSlot::Front];
+        let photo_bytes = image.jpeg.bytes.len() + image.upright.to_rgb().len() / 2;
+        let before = crate::imaging::wiped::bytes();
+        assert_eq!(
+            flow.handle(Event::Cancel, now).last(),
+            Some(&Effect::WipeSession)
+        );
+        let wiped = crate::imaging::wiped::bytes() - before;
+        // The JPEG and the pixels (4:2:0 planes are half the RGB size) were zeroed, not just freed.
+        assert!(wiped >= photo_bytes, "wiped {wiped} of {photo_bytes} bytes");
     }
 }

@@ -235,7 +235,7 @@ fn decode(frame: &RawFrame<'_>, reduction: u32) -> RgbFrame {
 #[test]
 fn mjpeg_yuyv_and_nv12_frames_decode_to_the_scene() {
     let source = scene(320, 240);
-    let jpeg = encode_jpeg(&source, 95).unwrap().bytes;
+    let jpeg = encode_jpeg(&source, 95).unwrap().into_bytes();
     let frames = [
         (PixelLayout::Mjpeg, jpeg),
         (PixelLayout::Yuyv, yuyv_from(&source)),
@@ -284,7 +284,7 @@ fn without_huffman_tables(jpeg: &[u8]) -> Vec<u8> {
 #[test]
 fn mjpeg_frames_without_huffman_tables_decode() {
     let source = scene(160, 120);
-    let stripped = without_huffman_tables(&encode_jpeg(&source, 90).unwrap().bytes);
+    let stripped = without_huffman_tables(&encode_jpeg(&source, 90).unwrap().into_bytes());
     assert!(
         !stripped.windows(2).any(|w| w == [0xFF, 0xC4]),
         "tables removed"
@@ -521,7 +521,7 @@ fn mjpeg_files_split_into_their_frames_and_play() {
     let mut stream = Vec::new();
     for shade in [40u8, 120, 200] {
         let frame = RgbImage::from_pixel(96, 64, Rgb([shade, shade, shade]));
-        stream.extend(encode_jpeg(&frame, 90).unwrap().bytes);
+        stream.extend(encode_jpeg(&frame, 90).unwrap().into_bytes());
     }
     assert_eq!(split_mjpeg(&stream).len(), 3);
     let path = dir.path().join("clip.mjpeg");

@@ -69,7 +69,7 @@ fn real_exif_samples_come_out_upright() {
 /// A JPEG of `stored` with an APP1 Exif segment carrying `orientation` (big-endian TIFF, one
 /// IFD entry), as a camera writes it.
 fn jpeg_with_orientation(stored: &RgbImage, orientation: u16) -> Vec<u8> {
-    let plain = imaging::encode_jpeg(stored, 95).unwrap().bytes;
+    let plain = imaging::encode_jpeg(stored, 95).unwrap().into_bytes();
     let mut tiff = Vec::new();
     tiff.extend_from_slice(b"MM\0*\0\0\0\x08"); // header, IFD at offset 8
     tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
@@ -208,7 +208,11 @@ fn outputs_carry_no_metadata() {
     jpeg.extend_from_slice(&[0xFF, 0xFE]);
     jpeg.extend_from_slice(&((comment.len() + 2) as u16).to_be_bytes());
     jpeg.extend_from_slice(comment);
-    jpeg.extend_from_slice(&imaging::encode_jpeg(&scene(200, 100), 90).unwrap().bytes[2..]);
+    jpeg.extend_from_slice(
+        &imaging::encode_jpeg(&scene(200, 100), 90)
+            .unwrap()
+            .into_bytes()[2..],
+    );
     let prepared = prepare_bytes(&jpeg, ImageRole::Face, &ImagePolicy::default()).unwrap();
     assert_no_metadata(&prepared.jpeg.bytes);
 }
@@ -263,7 +267,7 @@ fn every_supported_format_decodes() {
         ),
         (
             "JPEG baseline",
-            imaging::encode_jpeg(&plain, 95).unwrap().bytes,
+            imaging::encode_jpeg(&plain, 95).unwrap().into_bytes(),
         ),
         (
             "JPEG progressive",
@@ -528,7 +532,9 @@ fn decompression_bombs_fail_before_decoding() {
     assert!(error.to_string().contains("lower resolution"));
 
     // A real JPEG whose frame header is patched to claim 60000 x 60000.
-    let mut jpeg = imaging::encode_jpeg(&scene(64, 64), 90).unwrap().bytes;
+    let mut jpeg = imaging::encode_jpeg(&scene(64, 64), 90)
+        .unwrap()
+        .into_bytes();
     let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
     jpeg[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
     let error = prepare_bytes(&jpeg, ImageRole::Document, &policy).unwrap_err();

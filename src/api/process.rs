@@ -15,6 +15,16 @@ pub struct ProcessImages {
     slots: Vec<(ImageSlot, String)>,
 }
 
+/// The Base64 photos are wiped from memory with the request (the session's end), not left in
+/// freed memory for the next allocation to find.
+impl Drop for ProcessImages {
+    fn drop(&mut self) {
+        for (_, image) in &mut self.slots {
+            zeroize::Zeroize::zeroize(image);
+        }
+    }
+}
+
 impl ProcessImages {
     /// Sets the image for `slot`, replacing any earlier one.
     pub fn set(&mut self, slot: ImageSlot, base64_jpeg: String) {

@@ -77,6 +77,26 @@ struct Shared {
     wake: Option<Wake>,
 }
 
+/// The last frames of a camera show a face or a document: wiped when the camera stops.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let buffers = self
+            .spare_buffers
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for buffer in buffers.iter_mut() {
+            zeroize::Zeroize::zeroize(buffer);
+        }
+        let mailbox = self
+            .mailbox
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(frame) = mailbox.as_mut() {
+            zeroize::Zeroize::zeroize(&mut frame.frame.pixels);
+        }
+    }
+}
+
 /// A lock that survives a panicked holder: the data are plain values, still consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

@@ -23,6 +23,21 @@ pub struct EncodedJpeg {
     pub quality: u8,
 }
 
+/// A customer's photo is wiped from memory when its last copy goes (the session's end), so that
+/// freed memory holds no trace of it.
+impl Drop for EncodedJpeg {
+    fn drop(&mut self) {
+        super::wipe(&mut self.bytes);
+    }
+}
+
+impl EncodedJpeg {
+    /// The JPEG file, taken out (the caller then owns the duty to wipe it).
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
 /// Encodes RGB pixels as a baseline JPEG with 4:2:0 chroma, as cameras do. TurboJPEG writes only
 /// the JFIF header, so no metadata of the source can come along.
 pub fn encode_jpeg(pixels: &RgbImage, quality: u8) -> Result<EncodedJpeg, ImagingError> {

@@ -157,6 +157,51 @@ impl PartialEq for PreparedImage {
     }
 }
 
+/// The last copy of a session's image wipes its pixels (the JPEG wipes itself).
+impl Drop for PreparedImage {
+    fn drop(&mut self) {
+        if let Some(pixels) = Arc::get_mut(&mut self.upright) {
+            pixels.wipe();
+        }
+    }
+}
+
+/// Zeroes a buffer of personal data before it is freed (`zeroize`: writes the compiler cannot
+/// drop as dead), then empties it.
+pub fn wipe(bytes: &mut Vec<u8>) {
+    #[cfg(test)]
+    wiped::note(bytes.len());
+    zeroize::Zeroize::zeroize(bytes);
+}
+
+/// Zeroes an image's pixels in place.
+pub fn wipe_slice<P: image::Pixel<Subpixel = u8>>(image: &mut image::ImageBuffer<P, Vec<u8>>) {
+    let pixels: &mut [u8] = image;
+    #[cfg(test)]
+    wiped::note(pixels.len());
+    zeroize::Zeroize::zeroize(pixels);
+}
+
+/// Counts the bytes wiped on this thread, so that unit tests can see that dropping a session's
+/// images wipes them.
+#[cfg(test)]
+pub(crate) mod wiped {
+    use std::cell::Cell;
+
+    thread_local! {
+        static BYTES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn note(bytes: usize) {
+        BYTES.with(|count| count.set(count.get() + bytes));
+    }
+
+    /// Bytes wiped on this thread so far.
+    pub(crate) fn bytes() -> usize {
+        BYTES.with(Cell::get)
+    }
+}
+
 impl PreparedImage {
     /// Base64 length of the upload.
     pub fn base64_len(&self) -> usize {

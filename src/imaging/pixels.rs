@@ -162,6 +162,18 @@ impl Pixels {
         }
     }
 
+    /// Overwrites every pixel with zeros (see `imaging::wipe`).
+    pub fn wipe(&mut self) {
+        match self {
+            Pixels::Rgb(image) => super::wipe_slice(image),
+            Pixels::Ycbcr420(planes) => {
+                super::wipe_slice(&mut planes.luma);
+                super::wipe_slice(&mut planes.blue);
+                super::wipe_slice(&mut planes.red);
+            }
+        }
+    }
+
     /// As RGB (for display and comparison; the upload is encoded from the pixels as they are).
     pub fn to_rgb(&self) -> RgbImage {
         match self {
