@@ -26,6 +26,8 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Kiosk {
     harness: Harness<'static, KioskApp>,
     simulator: SimulatorHandle,
+    /// The journal and the config file staff settings are saved to.
+    dir: tempfile::TempDir,
     // Dropped last: the app's tasks and the simulator run on it.
     _runtime: tokio::runtime::Runtime,
 }
@@ -59,14 +61,22 @@ impl Kiosk {
         config.camera.document = "synthetic".into();
         config.camera.face = "synthetic".into();
         config.camera.retry_secs = 1;
+        let dir = tempfile::tempdir().unwrap();
+        config.journal.path = dir.path().join("journal.sqlite3").display().to_string();
         adjust(&mut config);
         let handle = runtime.handle().clone();
+        let config_path = dir.path().join("config.toml");
         let harness = Harness::builder()
             .with_size(egui::vec2(1280.0, 800.0))
-            .build_eframe(move |cc| KioskApp::new(&cc.egui_ctx, config, handle, None).unwrap());
+            .build_eframe(move |cc| {
+                KioskApp::new(&cc.egui_ctx, config, handle, None)
+                    .unwrap()
+                    .with_config_path(Some(config_path))
+            });
         Self {
             harness,
             simulator,
+            dir,
             _runtime: runtime,
         }
     }
@@ -79,17 +89,29 @@ impl Kiosk {
             if self.harness.query_by_label_contains(label).is_some() {
                 return;
             }
-            assert!(
-                started.elapsed() < WAIT,
-                "'{label}' did not show; screen: {:?}",
-                self.harness.state().flow().step()
-            );
+            if started.elapsed() >= WAIT {
+                use egui_kittest::kittest::NodeT as _;
+                let shown: Vec<String> = self
+                    .harness
+                    .query_all_by(|node| !node.is_hidden())
+                    .filter_map(|node| node.accesskit_node().label())
+                    .collect();
+                panic!(
+                    "'{label}' did not show; screen: {:?}; labels: {shown:?}",
+                    self.harness.state().flow().step()
+                );
+            }
             std::thread::sleep(Duration::from_millis(10));
         }
     }
 
     fn click(&mut self, label: &str) {
         self.wait_for(label);
+        // A dialog that opens centres itself over a frame or two: click where it settled, as a
+        // person would.
+        for _ in 0..3 {
+            self.harness.step();
+        }
         self.harness.get_by_label(label).click();
         self.harness.step();
     }
@@ -102,6 +124,53 @@ impl Kiosk {
     fn step(&self) -> Step {
         self.harness.state().flow().step().clone()
     }
+
+    /// Steps frames until `label` is gone, or fails after `WAIT`.
+    fn wait_until_gone(&mut self, label: &str) {
+        let started = Instant::now();
+        while self.harness.query_by_label_contains(label).is_some() {
+            assert!(started.elapsed() < WAIT, "'{label}' stayed");
+            self.harness.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Every control on screen has a name for screen readers and is big enough for a finger.
+fn assert_controls_accessible(kiosk: &Kiosk, screen: &str) {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::NodeT as _;
+    let controls = kiosk.harness.query_all_by(|node| {
+        !node.is_hidden()
+            && matches!(
+                node.role(),
+                Role::Button
+                    | Role::CheckBox
+                    | Role::ComboBox
+                    | Role::TextInput
+                    | Role::SpinButton
+                    | Role::Slider
+            )
+    });
+    let mut checked = 0;
+    for control in controls {
+        let node = control.accesskit_node();
+        let label = node.label().unwrap_or_default();
+        assert!(
+            !label.trim().is_empty(),
+            "{screen}: a {:?} without a label",
+            node.role()
+        );
+        if let Some(bounds) = node.bounding_box() {
+            assert!(
+                bounds.height() >= 47.5,
+                "{screen}: '{label}' is {:.0} px high, under the 48 px touch target",
+                bounds.height()
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "{screen}: no control found");
 }
 
 #[test]
@@ -113,15 +182,25 @@ fn passport_verification_from_start_to_success() {
         0,
         "no token at idle: each costs a credit"
     );
+    assert_controls_accessible(&kiosk, "Welcome");
     kiosk.click("Start");
+    kiosk.wait_for("Passport");
+    assert_controls_accessible(&kiosk, "document choice");
     kiosk.click("Passport");
     kiosk.wait_for("Front of your document");
-    kiosk.take_and_use_photo();
+    kiosk.wait_for("Take photo");
+    assert_controls_accessible(&kiosk, "capture");
+    kiosk.click("Take photo");
+    kiosk.wait_for("Use this photo");
+    assert_controls_accessible(&kiosk, "review");
+    kiosk.click("Use this photo");
     kiosk.wait_for("Your face");
     kiosk.take_and_use_photo();
     kiosk.wait_for("Ready to send");
+    assert_controls_accessible(&kiosk, "summary");
     kiosk.click("Send");
     kiosk.wait_for("Thank you");
+    assert_controls_accessible(&kiosk, "success");
     let stats = kiosk.simulator.stats();
     assert_eq!(stats.tokens_issued, 1);
     assert_eq!(stats.processed.len(), 1);
@@ -175,6 +254,11 @@ fn an_api_error_shows_the_customer_text_and_staff_details() {
     kiosk.click("Details for staff");
     kiosk.wait_for("HTTP 401");
     kiosk.wait_for("api.key and api.secret");
+    assert_controls_accessible(&kiosk, "error");
+    kiosk.click("Call staff");
+    kiosk.wait_for("A member of staff is on the way");
+    kiosk.click("OK");
+    kiosk.wait_until_gone("A member of staff is on the way");
     kiosk.simulator.clear_fault();
     kiosk.click("Try again");
     kiosk.wait_for("Which document do you have?");
@@ -337,4 +421,214 @@ fn kiosk_mode_keeps_customers_in_and_lets_staff_out_with_the_pin() {
     kiosk.click("Back to the kiosk");
     kiosk.wait_for("Staff");
     assert!(!kiosk.harness.state().staff_unlocked(), "locked again");
+}
+
+#[test]
+fn staff_see_the_journal_test_the_connection_and_change_settings() {
+    let mut kiosk = Kiosk::new();
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.take_and_use_photo();
+    kiosk.take_and_use_photo();
+    kiosk.click("Send");
+    kiosk.click("Done");
+    kiosk.wait_for("Verify your identity");
+
+    // A staff workstation without a PIN: the menu opens at once.
+    kiosk.click("Staff");
+    kiosk.click("Submission journal");
+    kiosk.wait_for("accepted");
+    kiosk.wait_for("PASSPORT");
+    kiosk.click("Export CSV");
+    kiosk.wait_for("1 entries written to");
+    let exports: Vec<_> = std::fs::read_dir(kiosk.dir.path().join("exports"))
+        .unwrap()
+        .collect();
+    assert_eq!(exports.len(), 1);
+    let csv = std::fs::read_to_string(exports[0].as_ref().unwrap().path()).unwrap();
+    assert!(csv.contains(",PASSPORT,accepted,"), "{csv}");
+    kiosk.click("Back");
+
+    kiosk.click("Test connection");
+    kiosk.wait_for("Connected: the API accepted the key and secret");
+    assert_eq!(
+        kiosk.simulator.stats().tokens_issued,
+        1,
+        "the test spent no token"
+    );
+
+    assert_controls_accessible(&kiosk, "staff menu");
+    kiosk.click("Settings");
+    kiosk.wait_for("Default language");
+    assert_controls_accessible(&kiosk, "staff settings");
+    kiosk.click("150%");
+    kiosk.click("Save");
+    kiosk.wait_for("Saved to");
+    assert!((kiosk.harness.state().config().kiosk.text_scale - 1.5).abs() < f32::EPSILON);
+    let saved = std::fs::read_to_string(kiosk.dir.path().join("config.toml")).unwrap();
+    assert!(saved.contains("text_scale = 1.5"), "{saved}");
+    assert!(
+        !saved.contains(DEMO_SECRET),
+        "only the staff settings are written"
+    );
+    kiosk.click("Back");
+    kiosk.click("Back to the kiosk");
+    kiosk.wait_until_gone("Submission journal");
+}
+
+#[test]
+fn a_staff_screen_left_open_closes_by_itself() {
+    let mut kiosk = Kiosk::with(|config| {
+        config.kiosk.idle_timeout_secs = 21;
+        config.kiosk.idle_warning_secs = 20;
+    });
+    kiosk.click("Staff");
+    kiosk.wait_for("Submission journal");
+    let opened = Instant::now();
+    kiosk.wait_until_gone("Submission journal");
+    assert!(
+        opened.elapsed() >= Duration::from_secs(20),
+        "not before the timeout"
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Fails if `file` holds a token, the API secret, or an image (JPEG or PNG, raw or Base64).
+fn assert_nothing_personal_in(file: &Path, tokens: &[String]) {
+    let bytes = std::fs::read(file).unwrap_or_default();
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let mut found: Vec<&str> = tokens
+        .iter()
+        .filter(|token| contains(token.as_bytes()))
+        .map(|_| "a session token")
+        .collect();
+    for (what, needle) in [
+        ("the API secret", DEMO_SECRET.as_bytes()),
+        ("a JPEG", &[0xFF, 0xD8, 0xFF][..]),
+        ("a PNG", b"\x89PNG"),
+        ("a Base64 JPEG", b"/9j/"),
+    ] {
+        if contains(needle) {
+            found.push(what);
+        }
+    }
+    assert!(found.is_empty(), "{} holds {found:?}", file.display());
+}
+
+/// A passport verification and a failed upload, then back to Welcome: the kiosk keeps the
+/// journal and nothing of the customer. Run alone in a fresh home by the test below, which
+/// then searches every file written; it prints the tokens spent for that search.
+#[test]
+fn a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it() {
+    // Logs only where the test below points them, never into this machine's data directory.
+    let _logs = std::env::var_os("MARKID_LOG_DIR").map(|_| markid_kiosk::logs::init());
+    let mut kiosk = Kiosk::new();
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.take_and_use_photo();
+    kiosk.take_and_use_photo();
+    kiosk.click("Send");
+    kiosk.click("Done");
+    kiosk.simulator.set_fault(FaultPlan::times(
+        Fault::ConnectionReset,
+        Some(Endpoint::Process),
+        1,
+    ));
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.take_and_use_photo();
+    kiosk.take_and_use_photo();
+    kiosk.click("Send");
+    kiosk.click("Start over");
+    kiosk.wait_for("Verify your identity");
+    kiosk.harness.step();
+    assert!(!kiosk.harness.state().holds_customer_data());
+    let tokens = kiosk.simulator.stats().issued_tokens;
+    assert_eq!(tokens.len(), 2);
+    let files = files_under(kiosk.dir.path());
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|name| name.starts_with("journal.sqlite3")),
+        "only the journal: {names:?}"
+    );
+    for file in &files {
+        assert_nothing_personal_in(file, &tokens);
+    }
+    println!("privacy-test-tokens: {}", tokens.join(" "));
+}
+
+#[test]
+fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = |name: &str| {
+        let path = root.path().join(name);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    };
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("HOME", dir("home"))
+        .env("TMPDIR", dir("tmp"))
+        .env("XDG_DATA_HOME", dir("data"))
+        .env("XDG_CONFIG_HOME", dir("config"))
+        .env("XDG_CACHE_HOME", dir("cache"))
+        .env("XDG_STATE_HOME", dir("state"))
+        .env("MARKID_LOG_DIR", dir("logs"))
+        .env("MARKID_LOG_FILE", "trace")
+        .env_remove("MARKID_KIOSK_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let Some(printed) = stdout.lines().find_map(|line| {
+        line.split_once("privacy-test-tokens: ")
+            .map(|(_, tokens)| tokens)
+    }) else {
+        panic!("the session did not run: {stdout}")
+    };
+    let tokens: Vec<String> = printed.split(' ').map(str::to_owned).collect();
+    let files = files_under(root.path());
+    let Some(log_file) = files
+        .iter()
+        .find(|f| f.starts_with(root.path().join("logs")))
+    else {
+        panic!("no log file was written: {files:?}")
+    };
+    let logs = std::fs::read_to_string(log_file).unwrap();
+    assert!(logs.contains("images accepted for processing"), "{logs}");
+    for file in &files {
+        assert_nothing_personal_in(file, &tokens);
+    }
+    assert!(
+        files_under(&root.path().join("tmp")).is_empty(),
+        "no temporary file is left: {files:?}"
+    );
 }

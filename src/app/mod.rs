@@ -9,23 +9,26 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::TryRecvError;
-use std::sync::{Arc, mpsc};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
 use egui::{ColorImage, RichText, TextureHandle, TextureOptions};
 use image::RgbImage;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
-use crate::api::{ApiError, ImageSlot, MarkIdClient, TokenFields, ValidationError};
-use crate::camera::{CameraError, CameraRig, CameraRole, CameraStatus, Wake};
+use crate::api::{
+    ApiError, ConnectionCheck, ImageSlot, Locale, MarkIdClient, TokenFields, ValidationError,
+};
+use crate::camera::{CameraChoice, CameraError, CameraRig, CameraRole, CameraStatus, Wake};
 use crate::config::{Config, LoadedConfig};
 use crate::flow::{Effect, Event, Flow, FlowSettings, Step, Submission};
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
+use crate::journal::{Journal, JournalEntry};
 use crate::simulator::{SimulatorConfig, SimulatorHandle};
 use crate::staff::{PinGuard, PinOutcome};
 use screens::ScreenAction;
-use staff_screens::StaffAction;
+use staff_screens::{SettingsDraft, StaffAction};
 
 /// Smallest width of the live preview frames, in pixels (a 1080p camera's half size).
 const MIN_PREVIEW_WIDTH: u32 = 640;
@@ -34,12 +37,17 @@ const STILL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest edge of review thumbnails' textures.
 const THUMBNAIL_PIXELS: u32 = 800;
 
+/// Journal rows the staff screen shows.
+const JOURNAL_ROWS_SHOWN: usize = 200;
+
 /// What reaches the UI thread from tasks.
 enum Message {
     /// A flow event (a task result).
     Flow(Event),
     /// A file was chosen in the dialog for this slot.
     FileChosen(ImageSlot, PathBuf),
+    /// The connection test ended: (the kiosk can work, what to tell staff).
+    ConnectionChecked(bool, String),
 }
 
 /// Sends task results to the UI thread and wakes it.
@@ -71,16 +79,68 @@ fn camera_role(slot: ImageSlot) -> CameraRole {
     }
 }
 
-/// Staff access in kiosk mode: the PIN being typed, wrong-PIN lockout, the open menu.
+/// Which staff screen is open (only ever over Welcome: never while a customer is served).
 #[derive(Default)]
+enum StaffScreen {
+    #[default]
+    Closed,
+    Pad,
+    Menu,
+    Settings(Box<SettingsDraft>),
+    Journal,
+}
+
+/// Staff access: the PIN being typed, wrong-PIN lockout, the open staff screen.
 struct StaffAccess {
+    screen: StaffScreen,
     /// The digits typed so far while the pad is open (wiped on close).
-    pad: Option<zeroize::Zeroizing<String>>,
+    pad: zeroize::Zeroizing<String>,
     guard: PinGuard,
-    message: Option<String>,
-    menu_open: bool,
+    /// The pad's last outcome ("Wrong PIN...").
+    pad_message: Option<String>,
+    /// The outcome of the last save, export or connection test.
+    message: Option<(bool, String)>,
+    /// A connection test is under way.
+    testing: bool,
+    /// The journal as last read for the journal screen.
+    journal_rows: Result<Vec<JournalEntry>, String>,
+    /// Last staff input, for `STAFF_IDLE`.
+    last_input: Instant,
     /// Staff chose "Exit": the next close request goes through.
     exit: bool,
+}
+
+impl Default for StaffAccess {
+    fn default() -> Self {
+        Self {
+            screen: StaffScreen::Closed,
+            pad: zeroize::Zeroizing::new(String::new()),
+            guard: PinGuard::default(),
+            pad_message: None,
+            message: None,
+            testing: false,
+            journal_rows: Ok(Vec::new()),
+            last_input: Instant::now(),
+            exit: false,
+        }
+    }
+}
+
+impl StaffAccess {
+    fn unlocked(&self) -> bool {
+        matches!(
+            self.screen,
+            StaffScreen::Menu | StaffScreen::Settings(_) | StaffScreen::Journal
+        )
+    }
+
+    fn close(&mut self) {
+        self.screen = StaffScreen::Closed;
+        self.pad.clear();
+        self.pad_message = None;
+        self.message = None;
+        self.journal_rows = Ok(Vec::new());
+    }
 }
 
 /// Where the image for the next `PrepareImage` comes from.
@@ -102,6 +162,12 @@ pub struct KioskApp {
     /// Fullscreen, closing refused, exit and file dialog only for staff.
     kiosk_mode: bool,
     staff: StaffAccess,
+    /// Where staff settings are saved: the config file in use, else the user's default one.
+    config_path: Option<PathBuf>,
+    /// The submission journal, or why there is none (the kiosk works on without it).
+    journal: Result<Arc<Mutex<Journal>>, String>,
+    /// A customer pressed "Call staff" on the error screen.
+    staff_called: bool,
     camera_status: Option<CameraStatus>,
     /// Why the last "Take photo" gave no picture; cleared by the next try.
     camera_error: Option<CameraError>,
@@ -133,14 +199,9 @@ impl KioskApp {
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
         let cameras = CameraRig::new(&config.camera, demo, Some(wake));
-        let settings = FlowSettings {
-            default_country: config.token.country.clone(),
-            success_return_after: Duration::from_secs(config.kiosk.success_return_secs),
-            idle_timeout: Duration::from_secs(config.kiosk.idle_timeout_secs),
-            idle_warning: Duration::from_secs(config.kiosk.idle_warning_secs),
-        };
+        let journal = open_journal(&config);
         Ok(Self {
-            flow: Flow::new(settings),
+            flow: Flow::new(flow_settings(&config)),
             demo,
             config,
             client,
@@ -153,6 +214,9 @@ impl KioskApp {
             cameras,
             kiosk_mode,
             staff: StaffAccess::default(),
+            config_path: crate::config::default_config_path(),
+            journal,
+            staff_called: false,
             camera_status: None,
             camera_error: None,
             still_request: None,
@@ -166,9 +230,22 @@ impl KioskApp {
         })
     }
 
+    /// Saves staff settings to `path` instead of the user's default config file.
+    pub fn with_config_path(mut self, path: Option<PathBuf>) -> Self {
+        if path.is_some() {
+            self.config_path = path;
+        }
+        self
+    }
+
     /// The flow, for tests.
     pub fn flow(&self) -> &Flow {
         &self.flow
+    }
+
+    /// The configuration in force (after staff settings), for tests.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// Whether the app still holds anything of a customer: photos (textures, a pending still
@@ -251,6 +328,23 @@ impl KioskApp {
                 self.preview = None;
                 self.country_search.clear();
             }
+            Effect::Record(record) => {
+                let Ok(journal) = &self.journal else { return };
+                let journal = journal.clone();
+                self.runtime.spawn_blocking(move || {
+                    let written = journal
+                        .lock()
+                        .map_err(|_| "the journal is unusable after a crash".to_owned())
+                        .and_then(|journal| {
+                            journal
+                                .record(SystemTime::now(), &record)
+                                .map_err(|error| error.to_string())
+                        });
+                    if let Err(error) = written {
+                        tracing::warn!("session not written to the journal: {error}");
+                    }
+                });
+            }
         }
     }
 
@@ -332,72 +426,188 @@ impl KioskApp {
             ScreenAction::TryAgain => self.handle(Event::TryAgain),
             ScreenAction::MoreTime => self.handle(Event::MoreTime),
             ScreenAction::Staff(action) => self.staff_action(action),
+            ScreenAction::CallStaff => {
+                if !self.staff_called {
+                    tracing::warn!("a customer asked for staff at the error screen");
+                }
+                self.staff_called = true;
+                if let Some(inbox) = &self.inbox {
+                    // Flashes the kiosk in the task bar of a staff workstation.
+                    inbox
+                        .ctx
+                        .send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                            egui::UserAttentionType::Critical,
+                        ));
+                }
+            }
+            ScreenAction::StaffComing => self.staff_called = false,
         }
     }
 
     fn staff_action(&mut self, action: StaffAction) {
+        self.staff.last_input = Instant::now();
+        // Only the pad and the way in work before the PIN.
+        let before_pin = matches!(
+            action,
+            StaffAction::Open
+                | StaffAction::Digit(_)
+                | StaffAction::Clear
+                | StaffAction::Enter
+                | StaffAction::Close
+        );
+        if !before_pin && !self.staff.unlocked() {
+            return;
+        }
         let staff = &mut self.staff;
         match action {
             StaffAction::Open => {
-                staff.pad = Some(zeroize::Zeroizing::new(String::new()));
-                staff.message = None;
+                staff.close();
+                // A staff workstation without a PIN opens the menu at once; a kiosk never does
+                // (kiosk mode cannot start without a PIN).
+                staff.screen = if self.config.kiosk.staff_pin_hash.is_empty() && !self.kiosk_mode {
+                    StaffScreen::Menu
+                } else {
+                    StaffScreen::Pad
+                };
             }
             StaffAction::Digit(digit) => {
-                if let Some(pad) = staff.pad.as_mut()
-                    && pad.len() < *crate::staff::PIN_DIGITS.end()
+                if matches!(staff.screen, StaffScreen::Pad)
+                    && staff.pad.len() < *crate::staff::PIN_DIGITS.end()
                 {
-                    pad.push(digit);
+                    staff.pad.push(digit);
                 }
             }
-            StaffAction::Clear => {
-                if let Some(pad) = staff.pad.as_mut() {
-                    pad.clear();
-                }
-            }
+            StaffAction::Clear => staff.pad.clear(),
             StaffAction::Enter => {
-                let typed = staff.pad.take().unwrap_or_default();
-                let outcome =
-                    staff
-                        .guard
-                        .enter(&typed, &self.config.kiosk.staff_pin_hash, Instant::now());
-                match outcome {
+                if !matches!(staff.screen, StaffScreen::Pad) {
+                    return;
+                }
+                let outcome = staff.guard.enter(
+                    &staff.pad,
+                    &self.config.kiosk.staff_pin_hash,
+                    Instant::now(),
+                );
+                staff.pad.clear();
+                staff.pad_message = match outcome {
                     PinOutcome::Unlocked => {
                         tracing::info!("staff unlocked the kiosk");
-                        staff.menu_open = true;
-                        staff.message = None;
+                        staff.screen = StaffScreen::Menu;
+                        None
                     }
                     PinOutcome::Wrong { tries_left } => {
                         tracing::warn!(tries_left, "wrong staff PIN");
-                        staff.pad = Some(zeroize::Zeroizing::new(String::new()));
-                        staff.message = Some(format!("Wrong PIN. {tries_left} tries left."));
+                        Some(format!("Wrong PIN. {tries_left} tries left."))
                     }
                     PinOutcome::Locked { wait } => {
                         tracing::warn!("staff PIN pad locked after wrong PINs");
-                        staff.pad = Some(zeroize::Zeroizing::new(String::new()));
-                        staff.message = Some(format!(
+                        Some(format!(
                             "Too many wrong PINs. Try again in {} s.",
                             wait.as_secs().max(1)
-                        ));
+                        ))
                     }
-                }
+                };
             }
-            StaffAction::Close => {
-                staff.pad = None;
-                staff.menu_open = false;
-                staff.message = None;
-            }
+            StaffAction::Close => staff.close(),
             StaffAction::Exit => {
-                if staff.menu_open {
+                if self.kiosk_mode {
                     tracing::info!("staff closed the kiosk");
                     staff.exit = true;
                 }
             }
+            StaffAction::Menu => {
+                staff.screen = StaffScreen::Menu;
+                staff.message = None;
+            }
+            StaffAction::Settings => {
+                staff.message = None;
+                staff.screen = StaffScreen::Settings(Box::new(settings_draft(&self.config)));
+            }
+            StaffAction::SaveSettings => self.save_settings(),
+            StaffAction::Journal => {
+                staff.message = None;
+                staff.journal_rows = match &self.journal {
+                    Ok(journal) => journal
+                        .lock()
+                        .map_err(|_| "the journal is unusable after a crash".to_owned())
+                        .and_then(|journal| {
+                            journal
+                                .recent(JOURNAL_ROWS_SHOWN)
+                                .map_err(|error| error.to_string())
+                        }),
+                    Err(reason) => Err(reason.clone()),
+                };
+                staff.screen = StaffScreen::Journal;
+            }
+            StaffAction::ExportJournal => {
+                let exported = match &self.journal {
+                    Ok(journal) => export_journal(journal),
+                    Err(reason) => Err(reason.clone()),
+                };
+                staff.message = Some(match exported {
+                    Ok((rows, path)) => (
+                        true,
+                        format!("{rows} entries written to {}", path.display()),
+                    ),
+                    Err(reason) => (false, format!("Not exported: {reason}")),
+                });
+            }
+            StaffAction::TestConnection => self.test_connection(),
         }
     }
 
-    /// Whether staff are in (the menu is open): the way out and the file dialog.
+    /// Checks the credentials without spending a token; the answer comes back as a message.
+    fn test_connection(&mut self) {
+        let Some(inbox) = self.inbox() else { return };
+        if self.staff.testing {
+            return;
+        }
+        self.staff.testing = true;
+        self.staff.message = None;
+        let client = self.client.clone();
+        self.runtime.spawn(async move {
+            let (ok, text) = ConnectionCheck::report(&client.check_connection().await);
+            inbox.send(Message::ConnectionChecked(ok, text));
+        });
+    }
+
+    /// Applies the edited settings now and writes them to the config file. A file that cannot
+    /// be written (a read-only /etc) still leaves them in force until the kiosk restarts.
+    fn save_settings(&mut self) {
+        let StaffScreen::Settings(draft) = &self.staff.screen else {
+            return;
+        };
+        let mut config = self.config.clone();
+        apply_draft(&mut config, draft);
+        if let Err((key, problem)) = config.validate() {
+            self.staff.message = Some((false, format!("Not saved: {key} {problem}")));
+            return;
+        }
+        let saved = match &self.config_path {
+            Some(path) => crate::config::save_staff_settings(path, &config)
+                .map(|()| format!("Saved to {}.", path.display())),
+            None => Err("there is no config directory on this system".to_owned()),
+        };
+        self.cameras.assign(
+            CameraRole::Document,
+            CameraChoice::parse(&config.camera.document),
+        );
+        self.cameras
+            .assign(CameraRole::Face, CameraChoice::parse(&config.camera.face));
+        self.flow.set_settings(flow_settings(&config));
+        self.config = config;
+        tracing::info!("staff changed the settings");
+        self.staff.message = Some(match saved {
+            Ok(text) => (true, text),
+            Err(reason) => (
+                false,
+                format!("In force until the kiosk restarts, but not saved: {reason}"),
+            ),
+        });
+    }
+
+    /// Whether staff are in (past the PIN): the way out and the file dialog.
     pub fn staff_unlocked(&self) -> bool {
-        self.staff.menu_open
+        self.staff.unlocked()
     }
 
     fn choose_file(&mut self) {
@@ -405,7 +615,7 @@ impl KioskApp {
             return;
         };
         // An OS file dialog is a way out of a locked-down machine: not for customers.
-        if self.kiosk_mode && !self.staff.menu_open {
+        if self.kiosk_mode && !self.staff.unlocked() {
             return;
         }
         let Some(inbox) = self.inbox() else { return };
@@ -450,7 +660,13 @@ impl KioskApp {
                 native,
             )
         });
-        let zoom = theme::zoom_for(physical, native);
+        // The text size is the customers': staff screens keep the normal size so that they
+        // always fit the window.
+        let text_scale = match self.staff.screen {
+            StaffScreen::Closed => self.config.kiosk.text_scale,
+            _ => 1.0,
+        };
+        let zoom = theme::zoom_for(physical, native) * text_scale;
         if (ctx.zoom_factor() - zoom).abs() > 0.01 {
             ctx.set_zoom_factor(zoom);
         }
@@ -592,6 +808,12 @@ impl eframe::App for KioskApp {
         for message in messages {
             match message {
                 Message::Flow(event) => self.handle(event),
+                Message::ConnectionChecked(ok, text) => {
+                    self.staff.testing = false;
+                    if self.staff.unlocked() {
+                        self.staff.message = Some((ok, text));
+                    }
+                }
                 Message::FileChosen(slot, path) => {
                     if matches!(self.flow.step(), Step::Capture { slot: current, .. } if *current == slot)
                     {
@@ -615,9 +837,28 @@ impl eframe::App for KioskApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
-        // Any touch, click, key or pointer movement is the customer still being there.
+        // Any touch, click, key or pointer movement is the customer (or staff) still there.
+        let now = Instant::now();
         if ctx.input(|input| !input.events.is_empty() || input.pointer.is_moving()) {
             self.handle(Event::Activity);
+            self.staff.last_input = now;
+        }
+        if !matches!(self.staff.screen, StaffScreen::Closed) {
+            // Staff who walk away with a staff screen open must not leave it to the next
+            // customer: it closes after the customers' idle timeout.
+            let staff_idle = Duration::from_secs(self.config.kiosk.idle_timeout_secs);
+            if now.duration_since(self.staff.last_input) >= staff_idle {
+                tracing::info!(
+                    "staff screen closed after {} s without input",
+                    staff_idle.as_secs()
+                );
+                self.staff.close();
+            } else {
+                ctx.request_repaint_after(Duration::from_secs(1));
+            }
+        }
+        if !matches!(self.flow.step(), Step::Failed(_)) {
+            self.staff_called = false;
         }
         self.handle(Event::Tick);
         if self.flow.idle_countdown(Instant::now()).is_some() {
@@ -649,20 +890,19 @@ impl eframe::App for KioskApp {
                     );
                 });
             }
-            action = self.screen_ui(ui);
+            // Scrolls when a large text size makes a screen taller than the window.
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| action = self.screen_ui(ui));
         });
         if let Some(left) = self.flow.idle_countdown(Instant::now()) {
             action = screens::idle_warning_ui(ui.ctx(), self.flow.locale(), left).or(action);
         }
-        if self.kiosk_mode && *self.flow.step() == Step::Welcome {
-            let staff = if self.staff.menu_open {
-                staff_screens::staff_menu_ui(ui.ctx())
-            } else if let Some(pad) = &self.staff.pad {
-                staff_screens::pin_pad_ui(ui.ctx(), pad.len(), self.staff.message.as_deref())
-            } else {
-                staff_screens::staff_button(ui.ctx())
-            };
-            action = staff.map(ScreenAction::Staff).or(action);
+        if *self.flow.step() == Step::Welcome {
+            action = self.staff_ui(ui.ctx()).map(ScreenAction::Staff).or(action);
+        }
+        if self.staff_called && matches!(self.flow.step(), Step::Failed(_)) {
+            action = screens::staff_called_ui(ui.ctx(), self.flow.locale()).or(action);
         }
         if let Some(action) = action {
             self.pending_actions.push(action);
@@ -672,6 +912,24 @@ impl eframe::App for KioskApp {
 }
 
 impl KioskApp {
+    fn staff_ui(&mut self, ctx: &egui::Context) -> Option<StaffAction> {
+        let staff = &mut self.staff;
+        let view = staff_screens::StaffView {
+            message: staff.message.as_ref(),
+            testing: staff.testing,
+            journal: &staff.journal_rows,
+        };
+        match &mut staff.screen {
+            StaffScreen::Closed => staff_screens::staff_button(ctx),
+            StaffScreen::Pad => {
+                staff_screens::pin_pad_ui(ctx, staff.pad.len(), staff.pad_message.as_deref())
+            }
+            StaffScreen::Menu => staff_screens::staff_menu_ui(ctx, &view, self.kiosk_mode),
+            StaffScreen::Settings(draft) => staff_screens::settings_ui(ctx, draft, &view),
+            StaffScreen::Journal => staff_screens::journal_ui(ctx, &view),
+        }
+    }
+
     fn screen_ui(&mut self, ui: &mut egui::Ui) -> Option<ScreenAction> {
         let step = self.flow.step().clone();
         let locale = self.flow.locale();
@@ -697,7 +955,7 @@ impl KioskApp {
             }
             Step::Capture { slot, problem } => {
                 let camera = screens::CameraView {
-                    file_dialog: !self.kiosk_mode || self.staff.menu_open,
+                    file_dialog: !self.kiosk_mode || self.staff.unlocked(),
                     preview: self.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
                     status: self.camera_status.as_ref(),
@@ -728,6 +986,103 @@ impl KioskApp {
     }
 }
 
+/// What the flow takes from the config.
+fn flow_settings(config: &Config) -> FlowSettings {
+    FlowSettings {
+        default_country: config.token.country.clone(),
+        success_return_after: Duration::from_secs(config.kiosk.success_return_secs),
+        idle_timeout: Duration::from_secs(config.kiosk.idle_timeout_secs),
+        idle_warning: Duration::from_secs(config.kiosk.idle_warning_secs),
+        default_locale: config.token.locale.unwrap_or(Locale::En),
+    }
+}
+
+/// The settings screen's starting point: the config in force and the cameras to choose from.
+fn settings_draft(config: &Config) -> SettingsDraft {
+    let mut camera_choices = vec![
+        (
+            "auto".to_owned(),
+            "auto (the first camera found)".to_owned(),
+        ),
+        (
+            "synthetic".to_owned(),
+            "synthetic (test picture)".to_owned(),
+        ),
+    ];
+    // Listing asks the OS (V4L2, Media Foundation, AVFoundation); a failure leaves the words.
+    if let Ok(devices) = crate::camera::list_devices() {
+        camera_choices.extend(devices.into_iter().map(|device| {
+            (
+                device.index.to_string(),
+                format!("{}: {}", device.index, device.name),
+            )
+        }));
+    }
+    for configured in [&config.camera.document, &config.camera.face] {
+        if !camera_choices.iter().any(|(value, _)| value == configured) {
+            camera_choices.push((configured.clone(), configured.clone()));
+        }
+    }
+    SettingsDraft {
+        document_camera: config.camera.document.clone(),
+        face_camera: config.camera.face.clone(),
+        language: config.token.locale.unwrap_or(Locale::En),
+        text_scale: config.kiosk.text_scale,
+        idle_timeout_secs: config.kiosk.idle_timeout_secs,
+        success_return_secs: config.kiosk.success_return_secs,
+        kiosk_mode: config.kiosk.kiosk_mode,
+        camera_choices,
+    }
+}
+
+fn apply_draft(config: &mut Config, draft: &SettingsDraft) {
+    config.camera.document.clone_from(&draft.document_camera);
+    config.camera.face.clone_from(&draft.face_camera);
+    config.token.locale = Some(draft.language);
+    config.kiosk.text_scale = draft.text_scale;
+    config.kiosk.idle_timeout_secs = draft.idle_timeout_secs;
+    config.kiosk.success_return_secs = draft.success_return_secs;
+    config.kiosk.kiosk_mode = draft.kiosk_mode;
+}
+
+/// Opens the configured journal; the kiosk serves customers without one, and staff see why.
+fn open_journal(config: &Config) -> Result<Arc<Mutex<Journal>>, String> {
+    let path = config
+        .journal
+        .resolved_path()
+        .ok_or_else(|| "no data directory on this system: set [journal] path".to_owned())?;
+    let retention = Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
+    match Journal::open(&path, retention) {
+        Ok(journal) => Ok(Arc::new(Mutex::new(journal))),
+        Err(error) => {
+            tracing::warn!("no submission journal: {error}");
+            Err(error.to_string())
+        }
+    }
+}
+
+/// Writes the whole journal as CSV into `exports/` beside it; returns rows and file.
+fn export_journal(journal: &Mutex<Journal>) -> Result<(usize, PathBuf), String> {
+    let journal = journal
+        .lock()
+        .map_err(|_| "the journal is unusable after a crash".to_owned())?;
+    let dir = journal
+        .path()
+        .parent()
+        .map_or_else(|| PathBuf::from("exports"), |dir| dir.join("exports"));
+    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let stamp = chrono::DateTime::<chrono::Utc>::from(SystemTime::now()).format("%Y%m%d-%H%M%S");
+    let path = dir.join(format!("journal-{stamp}.csv"));
+    let file =
+        std::fs::File::create(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let rows = journal
+        .export_csv(&mut out)
+        .map_err(|error| error.to_string())?;
+    std::io::Write::flush(&mut out).map_err(|error| format!("{}: {error}", path.display()))?;
+    Ok((rows, path))
+}
+
 /// Starts the in-process simulator and points `config` at it.
 pub fn start_demo(
     config: &mut Config,
@@ -749,6 +1104,7 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool, kiosk: bool) -> ExitCod
         }
     };
     let mut config = loaded.config;
+    let config_path = loaded.path;
     config.kiosk.kiosk_mode |= kiosk;
     if config.kiosk.kiosk_mode && config.kiosk.staff_pin_hash.is_empty() {
         eprintln!(
@@ -797,12 +1153,10 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool, kiosk: bool) -> ExitCod
         "markid-kiosk",
         options,
         Box::new(move |cc| {
-            Ok(Box::new(KioskApp::new(
-                &cc.egui_ctx,
-                config,
-                handle,
-                simulator,
-            )?))
+            Ok(Box::new(
+                KioskApp::new(&cc.egui_ctx, config, handle, simulator)?
+                    .with_config_path(config_path),
+            ))
         }),
     );
     match result {

@@ -42,6 +42,10 @@ pub enum ScreenAction {
     TryAgain,
     /// Staff pad and menu (kiosk mode).
     Staff(super::staff_screens::StaffAction),
+    /// "Call staff" on the error screen.
+    CallStaff,
+    /// The customer closed the "staff is on the way" notice.
+    StaffComing,
 }
 
 fn big_button(ui: &mut Ui, label: &str) -> bool {
@@ -107,8 +111,8 @@ fn cancel_row(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
 pub fn language_menu(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
     let mut action = None;
     ui.horizontal(|ui| {
-        ui.label(RichText::new(tr(locale, "common.language")).color(theme::MUTED));
-        egui::ComboBox::from_id_salt("language")
+        let label = ui.label(RichText::new(tr(locale, "common.language")).color(theme::MUTED));
+        let menu = egui::ComboBox::from_id_salt("language")
             .selected_text(language_name(locale))
             .height(theme::LANGUAGE_LIST_HEIGHT)
             .show_ui(ui, |ui| {
@@ -120,6 +124,8 @@ pub fn language_menu(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
                     }
                 }
             });
+        // Screen readers name the menu by the visible word beside it.
+        let _ = menu.response.labelled_by(label.id);
     });
     action
 }
@@ -186,11 +192,15 @@ pub fn document_ui(
         ui.label(RichText::new(chosen).strong());
     });
     // A touch kiosk may have no keyboard: every country is in the list, and typing only narrows it.
-    ui.add(
-        egui::TextEdit::singleline(country_search)
-            .hint_text(tr(locale, "choose_document.search_hint"))
-            .desired_width(theme::SEARCH_WIDTH),
-    );
+    let hint = tr(locale, "choose_document.search_hint");
+    let _ = ui
+        .add(
+            egui::TextEdit::singleline(country_search)
+                .hint_text(hint.as_ref())
+                .desired_width(theme::SEARCH_WIDTH),
+        )
+        // The hint disappears while typing; screen readers keep the name.
+        .accessible_name(hint.as_ref());
     let search = country_search.trim().to_ascii_uppercase();
     egui::ScrollArea::vertical()
         .max_height(theme::COUNTRY_LIST_HEIGHT)
@@ -239,6 +249,28 @@ pub fn idle_warning_ui(
             ui.add_space(theme::GAP);
             if primary_button(ui, &tr(locale, "idle.more_time")) {
                 action = Some(ScreenAction::MoreTime);
+            }
+        });
+    });
+    action
+}
+
+/// After "Call staff": a notice, large enough to be seen by staff across the room.
+pub fn staff_called_ui(ctx: &egui::Context, locale: Locale) -> Option<ScreenAction> {
+    let mut action = None;
+    egui::Modal::new(egui::Id::unique("staff-called")).show(ctx, |ui| {
+        ui.set_width(theme::PROGRESS_WIDTH);
+        ui.vertical_centered(|ui| {
+            ui.label(
+                RichText::new(tr(locale, "staff_called.title"))
+                    .font(theme::title_font())
+                    .color(theme::PRIMARY),
+            );
+            ui.add_space(theme::GAP / 2.0);
+            ui.label(RichText::new(tr(locale, "staff_called.body")).font(theme::body_font()));
+            ui.add_space(theme::GAP);
+            if small_button(ui, &tr(locale, "staff_called.ok")) {
+                action = Some(ScreenAction::StaffComing);
             }
         });
     });
@@ -496,6 +528,9 @@ pub fn error_ui(ui: &mut Ui, locale: Locale, failure: &Failure) -> Option<Screen
         }
         if small_button(ui, &tr(locale, "error.start_over")) {
             action = Some(ScreenAction::Cancel);
+        }
+        if small_button(ui, &tr(locale, "error.call_staff")) {
+            action = Some(ScreenAction::CallStaff);
         }
         ui.add_space(theme::GAP);
         ui.with_layout(Layout::top_down(Align::Min), |ui| {

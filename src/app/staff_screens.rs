@@ -1,14 +1,18 @@
-//! Staff screens in kiosk mode: the PIN pad and the staff menu. Staff read them, not
-//! customers, so they are in English and outside the translated customer screens.
+//! Staff screens: the PIN pad, the staff menu, settings, the journal and the connection test.
+//! Staff read them, not customers, so they are in English and outside the translated customer
+//! screens. Like the customer screens they draw and return what was done; the app acts on it.
 
 use egui::{Button, RichText};
 
 use super::theme;
+use crate::api::Locale;
+use crate::i18n::language_name;
+use crate::journal::JournalEntry;
 
 /// What staff did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StaffAction {
-    /// Open the PIN pad.
+    /// Open the PIN pad (or the menu, where no PIN is needed).
     Open,
     /// A digit on the pad.
     Digit(char),
@@ -20,6 +24,49 @@ pub enum StaffAction {
     Close,
     /// Leave the kiosk (close the program).
     Exit,
+    /// Open the settings.
+    Settings,
+    /// Keep the settings as edited: use them now and write them to the config file.
+    SaveSettings,
+    /// Open the journal.
+    Journal,
+    /// Write the journal as CSV into the data directory.
+    ExportJournal,
+    /// Check the API address and credentials without spending a token.
+    TestConnection,
+    /// Back from a staff screen to the menu.
+    Menu,
+}
+
+/// The settings staff can change, as edited on the settings screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingsDraft {
+    /// `[camera] document`: "auto", an index, part of a name, "synthetic" or "play:PATH".
+    pub document_camera: String,
+    /// `[camera] face`, in the same terms.
+    pub face_camera: String,
+    /// `[token] locale`: the language Welcome greets each new customer in.
+    pub language: Locale,
+    /// `[kiosk] text_scale`.
+    pub text_scale: f32,
+    /// `[kiosk] idle_timeout_secs`.
+    pub idle_timeout_secs: u64,
+    /// `[kiosk] success_return_secs`.
+    pub success_return_secs: u64,
+    /// `[kiosk] kiosk_mode`, from the next start.
+    pub kiosk_mode: bool,
+    /// The cameras to choose from: the config's words and the devices found, as (value, label).
+    pub camera_choices: Vec<(String, String)>,
+}
+
+/// What the staff screens show besides the draft.
+pub struct StaffView<'a> {
+    /// The outcome of the last save, export or test: (it worked, what to say).
+    pub message: Option<&'a (bool, String)>,
+    /// A connection test is under way.
+    pub testing: bool,
+    /// The journal's newest entries, or why it cannot be read.
+    pub journal: &'a Result<Vec<JournalEntry>, String>,
 }
 
 /// The discreet way in, bottom right of Welcome: large enough to touch, quiet enough to ignore.
@@ -41,10 +88,23 @@ pub fn staff_button(ctx: &egui::Context) -> Option<StaffAction> {
     action
 }
 
+/// A staff dialog over Welcome. Staff screens keep the normal size whatever the customers' text
+/// size (`KioskApp::fit_zoom`), so that they always fit and Save stays reachable.
+fn staff_modal(ctx: &egui::Context, id: &'static str, add_contents: impl FnOnce(&mut egui::Ui)) {
+    egui::Modal::new(egui::Id::unique(id)).show(ctx, add_contents);
+}
+
+fn message_label(ui: &mut egui::Ui, message: Option<&(bool, String)>) {
+    if let Some((ok, text)) = message {
+        let colour = if *ok { theme::SUCCESS } else { theme::DANGER };
+        ui.label(RichText::new(text).color(colour));
+    }
+}
+
 /// The PIN pad: dots for the digits typed, 0-9, clear, enter, close; the last outcome below.
 pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> Option<StaffAction> {
     let mut action = None;
-    egui::Modal::new(egui::Id::unique("staff-pin")).show(ctx, |ui| {
+    staff_modal(ctx, "staff-pin", |ui| {
         ui.vertical_centered(|ui| {
             ui.heading("Staff PIN");
             // ASCII: every bundled font has it.
@@ -70,8 +130,9 @@ pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> O
                 if ui.add_sized(key, Button::new("0")).clicked() {
                     action = Some(StaffAction::Digit('0'));
                 }
+                let ok = RichText::new("OK").color(egui::Color32::WHITE);
                 if ui
-                    .add_sized(key, Button::new("OK").fill(theme::PRIMARY))
+                    .add_sized(key, Button::new(ok).fill(theme::PRIMARY))
                     .clicked()
                 {
                     action = Some(StaffAction::Enter);
@@ -89,24 +150,209 @@ pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> O
     action
 }
 
-/// What staff can do once in.
-pub fn staff_menu_ui(ctx: &egui::Context) -> Option<StaffAction> {
+/// What staff can do once in. `can_exit`: the way out of a locked-down kiosk.
+pub fn staff_menu_ui(
+    ctx: &egui::Context,
+    view: &StaffView<'_>,
+    can_exit: bool,
+) -> Option<StaffAction> {
     let mut action = None;
-    egui::Modal::new(egui::Id::unique("staff-menu")).show(ctx, |ui| {
+    staff_modal(ctx, "staff-menu", |ui| {
         ui.vertical_centered(|ui| {
             ui.heading("Staff");
             ui.add_space(theme::GAP / 2.0);
+            let mut item = |ui: &mut egui::Ui, label: &str, what: StaffAction| {
+                if ui
+                    .add_sized(theme::BUTTON_SIZE, Button::new(label))
+                    .clicked()
+                {
+                    action = Some(what);
+                }
+            };
+            item(ui, "Settings", StaffAction::Settings);
+            item(ui, "Submission journal", StaffAction::Journal);
+            item(ui, "Test connection", StaffAction::TestConnection);
+            if can_exit {
+                item(ui, "Exit the kiosk", StaffAction::Exit);
+            }
+            item(ui, "Back to the kiosk", StaffAction::Close);
+            if view.testing {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Testing the connection...");
+                });
+            }
+            message_label(ui, view.message);
+        });
+    });
+    action
+}
+
+/// Settings: cameras, the default language, text size and timings. Saved to the config file.
+pub fn settings_ui(
+    ctx: &egui::Context,
+    draft: &mut SettingsDraft,
+    view: &StaffView<'_>,
+) -> Option<StaffAction> {
+    let mut action = None;
+    staff_modal(ctx, "staff-settings", |ui| {
+        ui.set_width(theme::STAFF_PANEL_WIDTH);
+        ui.heading("Settings");
+        ui.add_space(theme::GAP / 2.0);
+        egui::Grid::new("staff-settings-grid")
+            .num_columns(2)
+            .spacing(egui::vec2(theme::GAP, theme::GAP / 2.0))
+            .min_row_height(theme::MIN_TOUCH)
+            .show(ui, |ui| {
+                for (label, value) in [
+                    ("Document camera", &mut draft.document_camera),
+                    ("Face camera", &mut draft.face_camera),
+                ] {
+                    let name = ui.label(label);
+                    let combo = camera_combo(ui, label, value, &draft.camera_choices);
+                    let _ = combo.labelled_by(name.id);
+                    ui.end_row();
+                }
+                let name = ui.label("Default language");
+                let combo = egui::ComboBox::from_id_salt("staff-language")
+                    .selected_text(language_name(draft.language))
+                    .height(theme::LANGUAGE_LIST_HEIGHT)
+                    .show_ui(ui, |ui| {
+                        for candidate in Locale::ALL {
+                            let item = Button::selectable(
+                                *candidate == draft.language,
+                                language_name(*candidate),
+                            )
+                            .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
+                            if ui.add(item).clicked() {
+                                draft.language = *candidate;
+                            }
+                        }
+                    });
+                let _ = combo.response.labelled_by(name.id);
+                ui.end_row();
+                ui.label("Text size");
+                ui.horizontal(|ui| {
+                    for (label, scale) in
+                        [("100%", 1.0), ("125%", 1.25), ("150%", 1.5), ("200%", 2.0)]
+                    {
+                        let chosen = (draft.text_scale - scale).abs() < 0.01;
+                        let button = Button::selectable(chosen, label)
+                            .min_size(egui::vec2(theme::MIN_TOUCH * 1.5, theme::MIN_TOUCH));
+                        if ui.add(button).clicked() {
+                            draft.text_scale = scale;
+                        }
+                    }
+                });
+                ui.end_row();
+                let name = ui.label("Idle timeout (s)");
+                let _ = ui
+                    .add(egui::DragValue::new(&mut draft.idle_timeout_secs).range(40..=3600))
+                    .labelled_by(name.id);
+                ui.end_row();
+                let name = ui.label("Thank-you screen (s)");
+                let _ = ui
+                    .add(egui::DragValue::new(&mut draft.success_return_secs).range(3..=300))
+                    .labelled_by(name.id);
+                ui.end_row();
+                ui.label("Kiosk mode");
+                ui.checkbox(
+                    &mut draft.kiosk_mode,
+                    "fullscreen and locked, from the next start",
+                );
+                ui.end_row();
+            });
+        ui.add_space(theme::GAP / 2.0);
+        message_label(ui, view.message);
+        ui.horizontal(|ui| {
+            let save = RichText::new("Save").color(egui::Color32::WHITE);
             if ui
-                .add_sized(theme::BUTTON_SIZE, Button::new("Exit the kiosk"))
+                .add_sized(
+                    theme::SMALL_BUTTON_SIZE,
+                    Button::new(save).fill(theme::PRIMARY),
+                )
                 .clicked()
             {
-                action = Some(StaffAction::Exit);
+                action = Some(StaffAction::SaveSettings);
             }
             if ui
-                .add_sized(theme::BUTTON_SIZE, Button::new("Back to the kiosk"))
+                .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Back"))
                 .clicked()
             {
-                action = Some(StaffAction::Close);
+                action = Some(StaffAction::Menu);
+            }
+        });
+    });
+    action
+}
+
+fn camera_combo(
+    ui: &mut egui::Ui,
+    id: &str,
+    value: &mut String,
+    choices: &[(String, String)],
+) -> egui::Response {
+    let shown = choices
+        .iter()
+        .find(|(choice, _)| choice == value)
+        .map_or_else(|| value.clone(), |(_, label)| label.clone());
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(shown)
+        .width(theme::STAFF_PANEL_WIDTH / 2.0)
+        .show_ui(ui, |ui| {
+            for (choice, label) in choices {
+                let item = Button::selectable(choice == value, label.as_str())
+                    .min_size(egui::vec2(theme::STAFF_PANEL_WIDTH / 2.0, theme::MIN_TOUCH));
+                if ui.add(item).clicked() {
+                    value.clone_from(choice);
+                }
+            }
+        })
+        .response
+}
+
+/// The submission journal: newest first, with an export.
+pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffAction> {
+    let mut action = None;
+    staff_modal(ctx, "staff-journal", |ui| {
+        ui.set_width(theme::STAFF_PANEL_WIDTH * 1.4);
+        ui.heading("Submission journal");
+        match view.journal {
+            Ok(entries) if entries.is_empty() => {
+                ui.label("No sessions yet.");
+            }
+            Ok(entries) => {
+                egui::ScrollArea::vertical()
+                    .max_height(theme::JOURNAL_HEIGHT)
+                    .show(ui, |ui| {
+                        ui.label(
+                            RichText::new(crate::journal::TABLE_HEADER)
+                                .font(theme::small_font())
+                                .strong(),
+                        );
+                        for entry in entries {
+                            ui.label(RichText::new(entry.table_row()).font(theme::small_font()));
+                        }
+                    });
+            }
+            Err(reason) => {
+                ui.label(RichText::new(reason).color(theme::DANGER));
+            }
+        }
+        ui.add_space(theme::GAP / 2.0);
+        message_label(ui, view.message);
+        ui.horizontal(|ui| {
+            if ui
+                .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Export CSV"))
+                .clicked()
+            {
+                action = Some(StaffAction::ExportJournal);
+            }
+            if ui
+                .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Back"))
+                .clicked()
+            {
+                action = Some(StaffAction::Menu);
             }
         });
     });

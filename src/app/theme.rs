@@ -65,6 +65,10 @@ pub const SPINNER: f32 = 64.0;
 pub const PROGRESS_WIDTH: f32 = 600.0;
 /// The country search field's width.
 pub const SEARCH_WIDTH: f32 = 320.0;
+/// Width of the staff settings and journal panels.
+pub const STAFF_PANEL_WIDTH: f32 = 640.0;
+/// Height of the journal's scrolling table.
+pub const JOURNAL_HEIGHT: f32 = 380.0;
 /// Height of the scrollable country list.
 pub const COUNTRY_LIST_HEIGHT: f32 = 150.0;
 
@@ -126,6 +130,71 @@ pub fn fonts() -> egui::FontDefinitions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// WCAG 2.x contrast ratio of two opaque colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        fn luminance(colour: Color32) -> f32 {
+            let linear = |channel: u8| {
+                let c = f32::from(channel) / 255.0;
+                if c <= 0.040_45 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * linear(colour.r()) + 0.7152 * linear(colour.g()) + 0.0722 * linear(colour.b())
+        }
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn contrast_formula_matches_known_values() {
+        assert!((contrast(Color32::BLACK, Color32::WHITE) - 21.0).abs() < 0.01);
+        assert!((contrast(Color32::from_gray(0x77), Color32::WHITE) - 4.48).abs() < 0.01);
+    }
+
+    #[test]
+    fn every_text_has_at_least_4_5_to_1_contrast_on_what_it_is_drawn_on() {
+        let ctx = egui::Context::default();
+        apply(&ctx);
+        let visuals = ctx.global_style().visuals.clone();
+        let mut pairs = vec![
+            ("body text on the window", TEXT, visuals.panel_fill),
+            ("secondary text on the window", MUTED, visuals.panel_fill),
+            ("error text on the window", DANGER, visuals.panel_fill),
+            ("body text on dialogs", TEXT, visuals.window_fill),
+            ("secondary text on dialogs", MUTED, visuals.window_fill),
+            ("error text on dialogs", DANGER, visuals.window_fill),
+            ("success text on dialogs", SUCCESS, visuals.window_fill),
+            ("titles on dialogs", PRIMARY, visuals.window_fill),
+            ("primary buttons", Color32::WHITE, PRIMARY),
+            ("danger accents", Color32::WHITE, DANGER),
+            ("success accents", Color32::WHITE, SUCCESS),
+            ("the DEMO badge", Color32::WHITE, DEMO_BADGE),
+            ("a selected list item", TEXT, visuals.selection.bg_fill),
+        ];
+        for (state, widget) in [
+            ("button", &visuals.widgets.inactive),
+            ("hovered button", &visuals.widgets.hovered),
+            ("pressed button", &visuals.widgets.active),
+        ] {
+            pairs.push((state, TEXT, widget.weak_bg_fill));
+            pairs.push((state, TEXT, widget.bg_fill));
+        }
+        assert_eq!(
+            visuals.override_text_color,
+            Some(TEXT),
+            "all plain text is TEXT"
+        );
+        let too_faint: Vec<String> = pairs
+            .iter()
+            .map(|(what, text, background)| (what, contrast(*text, *background)))
+            .filter(|(_, ratio)| *ratio < 4.5)
+            .map(|(what, ratio)| format!("{what}: {ratio:.2}:1"))
+            .collect();
+        assert!(too_faint.is_empty(), "below 4.5:1: {too_faint:?}");
+    }
 
     #[test]
     fn zoom_fills_large_screens_and_respects_os_scaling() {
