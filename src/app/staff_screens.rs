@@ -322,18 +322,9 @@ pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffActi
                 ui.label("No sessions yet.");
             }
             Ok(entries) => {
-                egui::ScrollArea::vertical()
+                egui::ScrollArea::both()
                     .max_height(theme::JOURNAL_HEIGHT)
-                    .show(ui, |ui| {
-                        ui.label(
-                            RichText::new(crate::journal::TABLE_HEADER)
-                                .font(theme::small_font())
-                                .strong(),
-                        );
-                        for entry in entries {
-                            ui.label(RichText::new(entry.table_row()).font(theme::small_font()));
-                        }
-                    });
+                    .show(ui, |ui| journal_table(ui, entries));
             }
             Err(reason) => {
                 ui.label(RichText::new(reason).color(theme::DANGER));
@@ -357,4 +348,42 @@ pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffActi
         });
     });
     action
+}
+
+/// The journal as a striped table, newest first.
+fn journal_table(ui: &mut egui::Ui, entries: &[JournalEntry]) {
+    let cell = |text: &str| RichText::new(text).font(theme::small_font());
+    egui::Grid::new("staff-journal-table")
+        .striped(true)
+        .spacing(egui::vec2(theme::GAP / 2.0, theme::GAP / 4.0))
+        .show(ui, |ui| {
+            for title in [
+                "Time (UTC)",
+                "Outcome",
+                "Document",
+                "Duration",
+                "Error",
+                "scanRef",
+                "clientId",
+            ] {
+                ui.label(cell(title).strong());
+            }
+            ui.end_row();
+            for entry in entries {
+                let record = &entry.record;
+                let time = crate::journal::format_time(entry.time);
+                ui.label(cell(time.trim_end_matches(" UTC")));
+                let outcome = cell(record.outcome.as_str());
+                ui.label(match record.outcome {
+                    crate::journal::Outcome::Accepted => outcome.color(theme::SUCCESS),
+                    _ => outcome.color(theme::DANGER),
+                });
+                ui.label(cell(record.document_type.as_deref().unwrap_or("-")));
+                ui.label(cell(&format!("{:.1} s", record.duration.as_secs_f64())));
+                ui.label(cell(record.error.as_deref().unwrap_or("-")));
+                ui.label(cell(&record.scan_ref));
+                ui.label(cell(&record.client_id));
+                ui.end_row();
+            }
+        });
 }

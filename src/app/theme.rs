@@ -56,7 +56,7 @@ pub const THUMBNAIL: f32 = 420.0;
 /// Longest edge of a summary thumbnail, in points.
 pub const SUMMARY_THUMBNAIL: f32 = 240.0;
 /// Tallest the live preview may be, in points.
-pub const PREVIEW_MAX_HEIGHT: f32 = 380.0;
+pub const PREVIEW_MAX_HEIGHT: f32 = 320.0;
 /// Share of the width the live preview may take.
 pub const PREVIEW_WIDTH_SHARE: f32 = 0.7;
 /// Spinners on waiting screens.
@@ -94,6 +94,9 @@ pub fn apply(ctx: &egui::Context) {
     style.spacing.button_padding = Vec2::new(20.0, 14.0);
     style.spacing.item_spacing = Vec2::new(16.0, 16.0);
     style.spacing.interact_size = Vec2::new(48.0, 48.0);
+    // Check boxes big enough to see and hit.
+    style.spacing.icon_width = 28.0;
+    style.spacing.icon_width_inner = 16.0;
     style.text_styles.insert(egui::TextStyle::Body, body_font());
     style
         .text_styles
