@@ -12,7 +12,8 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use image::{Rgb, RgbImage};
-use markid_kiosk::camera::{FrameDecoder, PixelLayout, RawFrame, RgbFrame, reduction_for};
+use markid_kiosk::camera::{FrameDecoder, PixelLayout, RawFrame, RgbFrame};
+use markid_kiosk::imaging::dct_reduction;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -109,7 +110,7 @@ fn main() {
             layout,
             bytes: Cow::Borrowed(&bytes),
         };
-        let reduction = reduction_for(width, PREVIEW_WIDTH);
+        let reduction = dct_reduction(width, PREVIEW_WIDTH);
         let preview = median_ms(|| {
             decoder.decode(&frame, reduction, &mut buffer).unwrap();
             let texture_data = egui::ColorImage::from_rgb(

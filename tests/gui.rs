@@ -421,6 +421,23 @@ fn kiosk_mode_keeps_customers_in_and_lets_staff_out_with_the_pin() {
     kiosk.click("Back to the kiosk");
     kiosk.wait_for("Staff");
     assert!(!kiosk.harness.state().staff_unlocked(), "locked again");
+
+    // Staff can start a session in which the customer's photo comes from a file.
+    kiosk.click("Staff");
+    for digit in ["2", "5", "8", "0", "OK"] {
+        kiosk.click(digit);
+    }
+    kiosk.click("Start a session with files");
+    kiosk.click("Passport");
+    kiosk.wait_for("Choose a file");
+    kiosk.click("Cancel");
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("Take photo");
+    assert!(
+        kiosk.harness.query_by_label("Choose a file").is_none(),
+        "the next customer's session has no file dialog"
+    );
 }
 
 #[test]

@@ -168,6 +168,9 @@ pub struct KioskApp {
     journal: Result<Arc<Mutex<Journal>>, String>,
     /// A customer pressed "Call staff" on the error screen.
     staff_called: bool,
+    /// Staff started this session from their menu: the OS file dialog is offered (kiosk mode),
+    /// e.g. for a photo the customer brought on a USB stick. Ends with the session.
+    staff_assisted: bool,
     camera_status: Option<CameraStatus>,
     /// Why the last "Take photo" gave no picture; cleared by the next try.
     camera_error: Option<CameraError>,
@@ -217,6 +220,7 @@ impl KioskApp {
             config_path: crate::config::default_config_path(),
             journal,
             staff_called: false,
+            staff_assisted: false,
             camera_status: None,
             camera_error: None,
             still_request: None,
@@ -552,6 +556,14 @@ impl KioskApp {
                 });
             }
             StaffAction::TestConnection => self.test_connection(),
+            StaffAction::AssistedSession => {
+                if self.kiosk_mode && *self.flow.step() == Step::Welcome {
+                    tracing::info!("staff started a session with the file dialog");
+                    self.staff.close();
+                    self.staff_assisted = true;
+                    self.handle(Event::Start);
+                }
+            }
         }
     }
 
@@ -605,9 +617,15 @@ impl KioskApp {
         });
     }
 
-    /// Whether staff are in (past the PIN): the way out and the file dialog.
+    /// Whether staff are in (past the PIN).
     pub fn staff_unlocked(&self) -> bool {
         self.staff.unlocked()
+    }
+
+    /// An OS file dialog is a way out of a locked-down machine: in kiosk mode only in a session
+    /// staff started.
+    fn file_dialog_allowed(&self) -> bool {
+        !self.kiosk_mode || self.staff_assisted
     }
 
     fn choose_file(&mut self) {
@@ -615,7 +633,7 @@ impl KioskApp {
             return;
         };
         // An OS file dialog is a way out of a locked-down machine: not for customers.
-        if self.kiosk_mode && !self.staff.unlocked() {
+        if !self.file_dialog_allowed() {
             return;
         }
         let Some(inbox) = self.inbox() else { return };
@@ -857,6 +875,9 @@ impl eframe::App for KioskApp {
                 ctx.request_repaint_after(Duration::from_secs(1));
             }
         }
+        if *self.flow.step() == Step::Welcome {
+            self.staff_assisted = false;
+        }
         if !matches!(self.flow.step(), Step::Failed(_)) {
             self.staff_called = false;
         }
@@ -955,7 +976,7 @@ impl KioskApp {
             }
             Step::Capture { slot, problem } => {
                 let camera = screens::CameraView {
-                    file_dialog: !self.kiosk_mode || self.staff.unlocked(),
+                    file_dialog: self.file_dialog_allowed(),
                     preview: self.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
                     status: self.camera_status.as_ref(),

@@ -36,6 +36,8 @@ pub enum StaffAction {
     TestConnection,
     /// Back from a staff screen to the menu.
     Menu,
+    /// Start a customer session in which the OS file dialog is offered (kiosk mode).
+    AssistedSession,
 }
 
 /// The settings staff can change, as edited on the settings screen.
@@ -150,11 +152,12 @@ pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> O
     action
 }
 
-/// What staff can do once in. `can_exit`: the way out of a locked-down kiosk.
+/// What staff can do once in. In kiosk mode also the way out, and a session with the OS file
+/// dialog (which customers do not get).
 pub fn staff_menu_ui(
     ctx: &egui::Context,
     view: &StaffView<'_>,
-    can_exit: bool,
+    kiosk_mode: bool,
 ) -> Option<StaffAction> {
     let mut action = None;
     staff_modal(ctx, "staff-menu", |ui| {
@@ -172,7 +175,12 @@ pub fn staff_menu_ui(
             item(ui, "Settings", StaffAction::Settings);
             item(ui, "Submission journal", StaffAction::Journal);
             item(ui, "Test connection", StaffAction::TestConnection);
-            if can_exit {
+            if kiosk_mode {
+                item(
+                    ui,
+                    "Start a session with files",
+                    StaffAction::AssistedSession,
+                );
                 item(ui, "Exit the kiosk", StaffAction::Exit);
             }
             item(ui, "Back to the kiosk", StaffAction::Close);

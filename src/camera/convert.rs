@@ -41,14 +41,6 @@ impl RgbFrame {
     }
 }
 
-/// The power-of-two reduction (1, 2, 4 or 8) that keeps the width at least `wanted_width`.
-pub fn reduction_for(width: u32, wanted_width: u32) -> u32 {
-    [8, 4, 2]
-        .into_iter()
-        .find(|step| width / step >= wanted_width.max(1))
-        .unwrap_or(1)
-}
-
 /// Decodes frames; keeps libjpeg-turbo's decompressor between frames.
 #[derive(Default)]
 pub struct FrameDecoder {
@@ -217,11 +209,14 @@ mod tests {
 
     #[test]
     fn reduction_keeps_at_least_the_wanted_width() {
-        assert_eq!(reduction_for(1920, 900), 2);
-        assert_eq!(reduction_for(1920, 960), 2);
-        assert_eq!(reduction_for(1920, 961), 1);
-        assert_eq!(reduction_for(3840, 400), 8);
-        assert_eq!(reduction_for(640, 900), 1);
+        use crate::imaging::dct_reduction;
+        assert_eq!(dct_reduction(1920, 900), 2);
+        assert_eq!(dct_reduction(1920, 960), 2);
+        assert_eq!(dct_reduction(1920, 961), 1);
+        assert_eq!(dct_reduction(3840, 400), 8);
+        assert_eq!(dct_reduction(640, 900), 1);
+        // Scaled sizes round up, as libjpeg-turbo's do.
+        assert_eq!(dct_reduction(1081, 541), 2);
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod worker;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use convert::{FrameDecoder, RgbFrame, reduction_for};
+pub use convert::{FrameDecoder, RgbFrame};
 pub use negotiate::{FormatTarget, rank_modes};
 pub use playback::{PlaybackSource, split_mjpeg};
 pub use source::{CameraError, FrameSource, Mode, PixelLayout, RawFrame, SourceOpener};

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use super::convert::{FrameDecoder, RgbFrame, reduction_for};
+use super::convert::{FrameDecoder, RgbFrame};
 use super::negotiate::{FormatTarget, rank_modes};
 use super::source::{CameraError, FrameSource, Mode, SourceOpener};
 
@@ -347,7 +347,10 @@ fn stream(
                 Err(_) => lock(&shared.still_requests).extend(stills),
             }
         }
-        let reduction = reduction_for(frame.width, shared.preview_width.load(Ordering::Relaxed));
+        let reduction = crate::imaging::dct_reduction(
+            frame.width,
+            shared.preview_width.load(Ordering::Relaxed),
+        );
         let buffer = lock(&shared.spare_buffers).pop().unwrap_or_default();
         let mut preview = RgbFrame::with_buffer(buffer);
         match decoder.decode(&frame, reduction, &mut preview) {

@@ -252,11 +252,17 @@ fn to_u32(value: usize) -> u32 {
 /// of two: libjpeg-turbo's 1/2..1/8 IDCTs are SIMD-accelerated and filter cleanly, while the
 /// other n/8 factors were measured slower than a full decode and 5 dB worse (see README).
 fn dct_scaling_factor(long_edge: u32, wanted: u32) -> turbojpeg::ScalingFactor {
-    let numerator = [1usize, 2, 4]
+    turbojpeg::ScalingFactor::new(8 / dct_reduction(long_edge, wanted) as usize, 8)
+}
+
+/// The largest reduction of 8, 4, 2 and 1 that keeps `edge` at least `wanted` pixels once
+/// libjpeg-turbo has scaled it (it rounds scaled sizes up). Used for photos (long edge) and
+/// camera previews (width).
+pub fn dct_reduction(edge: u32, wanted: u32) -> u32 {
+    [8, 4, 2]
         .into_iter()
-        .find(|n| (long_edge as usize * n).div_ceil(8) >= wanted as usize)
-        .unwrap_or(8);
-    turbojpeg::ScalingFactor::new(numerator, 8)
+        .find(|reduction| edge.div_ceil(*reduction) >= wanted.max(1))
+        .unwrap_or(1)
 }
 
 /// The orientation in a JPEG's APP1 Exif segment; `NoTransforms` when absent or invalid.

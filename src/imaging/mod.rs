@@ -16,7 +16,7 @@ use std::time::Instant;
 use image::RgbImage;
 use rayon::prelude::*;
 
-pub use decode::{DecodeLimits, SniffedFormat, jpeg_exif_orientation, sniff};
+pub use decode::{DecodeLimits, SniffedFormat, dct_reduction, jpeg_exif_orientation, sniff};
 pub use encode::{
     EncodedJpeg, QualityRange, base64_len, encode_jpeg, encode_pixels, encode_planes,
     encode_to_budget,
