@@ -121,6 +121,15 @@ impl Kiosk {
         self.click("Use this photo");
     }
 
+    /// From Welcome: a passport, both photos from the camera, Send.
+    fn send_a_passport(&mut self) {
+        self.click("Start");
+        self.click("Passport");
+        self.take_and_use_photo();
+        self.take_and_use_photo();
+        self.click("Send");
+    }
+
     fn step(&self) -> Step {
         self.harness.state().flow().step().clone()
     }
@@ -272,11 +281,7 @@ fn a_network_failure_during_upload_asks_for_a_new_session_and_keeps_the_photos()
         Some(Endpoint::Process),
         1,
     ));
-    kiosk.click("Start");
-    kiosk.click("Passport");
-    kiosk.take_and_use_photo();
-    kiosk.take_and_use_photo();
-    kiosk.click("Send");
+    kiosk.send_a_passport();
     kiosk.wait_for("Your session has ended. Please start again.");
     kiosk.click("Try again");
     kiosk.wait_for("Ready to send");
@@ -443,11 +448,7 @@ fn kiosk_mode_keeps_customers_in_and_lets_staff_out_with_the_pin() {
 #[test]
 fn staff_see_the_journal_test_the_connection_and_change_settings() {
     let mut kiosk = Kiosk::new();
-    kiosk.click("Start");
-    kiosk.click("Passport");
-    kiosk.take_and_use_photo();
-    kiosk.take_and_use_photo();
-    kiosk.click("Send");
+    kiosk.send_a_passport();
     kiosk.click("Done");
     kiosk.wait_for("Verify your identity");
 
@@ -556,22 +557,14 @@ fn a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it() {
     // Logs only where the test below points them, never into this machine's data directory.
     let _logs = std::env::var_os("MARKID_LOG_DIR").map(|_| markid_kiosk::logs::init());
     let mut kiosk = Kiosk::new();
-    kiosk.click("Start");
-    kiosk.click("Passport");
-    kiosk.take_and_use_photo();
-    kiosk.take_and_use_photo();
-    kiosk.click("Send");
+    kiosk.send_a_passport();
     kiosk.click("Done");
     kiosk.simulator.set_fault(FaultPlan::times(
         Fault::ConnectionReset,
         Some(Endpoint::Process),
         1,
     ));
-    kiosk.click("Start");
-    kiosk.click("Passport");
-    kiosk.take_and_use_photo();
-    kiosk.take_and_use_photo();
-    kiosk.click("Send");
+    kiosk.send_a_passport();
     kiosk.click("Start over");
     kiosk.wait_for("Verify your identity");
     kiosk.harness.step();
