@@ -96,11 +96,22 @@ fn staff_modal(ctx: &egui::Context, id: &'static str, add_contents: impl FnOnce(
     egui::Modal::new(egui::Id::unique(id)).show(ctx, add_contents);
 }
 
-fn message_label(ui: &mut egui::Ui, message: Option<&(bool, String)>) {
-    if let Some((ok, text)) = message {
-        let colour = if *ok { theme::SUCCESS } else { theme::DANGER };
-        ui.label(RichText::new(text).color(colour));
-    }
+/// The outcome of the last save, export or test, in a space of fixed size: a dialog that grew
+/// when it arrived would re-centre and move its buttons under a finger about to tap them.
+fn message_area(ui: &mut egui::Ui, message: Option<&(bool, String)>, testing: bool, lines: f32) {
+    let size = egui::vec2(ui.available_width(), theme::STAFF_MESSAGE_LINE * lines);
+    ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Center), |ui| {
+        ui.set_min_size(size);
+        if testing {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Testing the connection...");
+            });
+        } else if let Some((ok, text)) = message {
+            let colour = if *ok { theme::SUCCESS } else { theme::DANGER };
+            ui.label(RichText::new(text).color(colour));
+        }
+    });
 }
 
 /// The PIN pad: dots for the digits typed, 0-9, clear, enter, close; the last outcome below.
@@ -161,6 +172,7 @@ pub fn staff_menu_ui(
 ) -> Option<StaffAction> {
     let mut action = None;
     staff_modal(ctx, "staff-menu", |ui| {
+        ui.set_width(theme::BUTTON_SIZE.x * 1.5);
         ui.vertical_centered(|ui| {
             ui.heading("Staff");
             ui.add_space(theme::GAP / 2.0);
@@ -184,13 +196,7 @@ pub fn staff_menu_ui(
                 item(ui, "Exit the kiosk", StaffAction::Exit);
             }
             item(ui, "Back to the kiosk", StaffAction::Close);
-            if view.testing {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("Testing the connection...");
-                });
-            }
-            message_label(ui, view.message);
+            message_area(ui, view.message, view.testing, 4.0);
         });
     });
     action
@@ -271,7 +277,7 @@ pub fn settings_ui(
                 ui.end_row();
             });
         ui.add_space(theme::GAP / 2.0);
-        message_label(ui, view.message);
+        message_area(ui, view.message, false, 2.0);
         ui.horizontal(|ui| {
             let save = RichText::new("Save").color(egui::Color32::WHITE);
             if ui
@@ -339,7 +345,7 @@ pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffActi
             }
         }
         ui.add_space(theme::GAP / 2.0);
-        message_label(ui, view.message);
+        message_area(ui, view.message, false, 2.0);
         ui.horizontal(|ui| {
             if ui
                 .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Export CSV"))

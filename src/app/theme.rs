@@ -67,6 +67,9 @@ pub const PROGRESS_WIDTH: f32 = 600.0;
 pub const SEARCH_WIDTH: f32 = 320.0;
 /// Width of the staff settings and journal panels.
 pub const STAFF_PANEL_WIDTH: f32 = 640.0;
+/// One line of a staff dialog's outcome message; the room for it is reserved so that the dialog
+/// keeps its size when the message arrives.
+pub const STAFF_MESSAGE_LINE: f32 = 30.0;
 /// Height of the journal's scrolling table.
 pub const JOURNAL_HEIGHT: f32 = 380.0;
 /// Height of the scrollable country list.
