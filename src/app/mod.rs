@@ -336,14 +336,11 @@ impl KioskApp {
                 let Ok(journal) = &self.journal else { return };
                 let journal = journal.clone();
                 self.runtime.spawn_blocking(move || {
-                    let written = journal
-                        .lock()
-                        .map_err(|_| "the journal is unusable after a crash".to_owned())
-                        .and_then(|journal| {
-                            journal
-                                .record(SystemTime::now(), &record)
-                                .map_err(|error| error.to_string())
-                        });
+                    let written = use_journal(&journal, |journal| {
+                        journal
+                            .record(SystemTime::now(), &record)
+                            .map_err(|error| error.to_string())
+                    });
                     if let Err(error) = written {
                         tracing::warn!("session not written to the journal: {error}");
                     }
@@ -529,24 +526,20 @@ impl KioskApp {
             StaffAction::SaveSettings => self.save_settings(),
             StaffAction::Journal => {
                 staff.message = None;
-                staff.journal_rows = match &self.journal {
-                    Ok(journal) => journal
-                        .lock()
-                        .map_err(|_| "the journal is unusable after a crash".to_owned())
-                        .and_then(|journal| {
-                            journal
-                                .recent(JOURNAL_ROWS_SHOWN)
-                                .map_err(|error| error.to_string())
-                        }),
-                    Err(reason) => Err(reason.clone()),
-                };
+                staff.journal_rows = self.journal.clone().and_then(|journal| {
+                    use_journal(&journal, |journal| {
+                        journal
+                            .recent(JOURNAL_ROWS_SHOWN)
+                            .map_err(|error| error.to_string())
+                    })
+                });
                 staff.screen = StaffScreen::Journal;
             }
             StaffAction::ExportJournal => {
-                let exported = match &self.journal {
-                    Ok(journal) => export_journal(journal),
-                    Err(reason) => Err(reason.clone()),
-                };
+                let exported = self
+                    .journal
+                    .clone()
+                    .and_then(|journal| use_journal(&journal, export_journal));
                 staff.message = Some(match exported {
                     Ok((rows, path)) => (
                         true,
@@ -1082,11 +1075,20 @@ fn open_journal(config: &Config) -> Result<Arc<Mutex<Journal>>, String> {
     }
 }
 
-/// Writes the whole journal as CSV into `exports/` beside it; returns rows and file.
-fn export_journal(journal: &Mutex<Journal>) -> Result<(usize, PathBuf), String> {
+/// Runs `work` on the journal. A lock poisoned by a panic elsewhere still guards a consistent
+/// SQLite connection (each statement is atomic), so it is used all the same.
+fn use_journal<T>(
+    journal: &Mutex<Journal>,
+    work: impl FnOnce(&Journal) -> Result<T, String>,
+) -> Result<T, String> {
     let journal = journal
         .lock()
-        .map_err(|_| "the journal is unusable after a crash".to_owned())?;
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    work(&journal)
+}
+
+/// Writes the whole journal as CSV into `exports/` beside it; returns rows and file.
+fn export_journal(journal: &Journal) -> Result<(usize, PathBuf), String> {
     let dir = journal
         .path()
         .parent()
