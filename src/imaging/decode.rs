@@ -216,11 +216,12 @@ fn decode_planes(
         .decompress_to_yuv(bytes, output)
         .map_err(|e| e.to_string())?;
     let (width, height) = (scaled.width & !1, scaled.height & !1);
-    let chroma = buffer.split_off(luma_length);
+    // Each chroma plane is copied out once; luma keeps the buffer.
+    let red = buffer.split_off(luma_length + chroma_length);
+    let blue = buffer.split_off(luma_length);
     let luma = crop_plane(buffer, padded_width, width, height);
-    let (blue, red) = chroma.split_at(chroma_length);
-    let blue = crop_plane(blue.to_vec(), padded_width / 2, width / 2, height / 2);
-    let red = crop_plane(red.to_vec(), padded_width / 2, width / 2, height / 2);
+    let blue = crop_plane(blue, padded_width / 2, width / 2, height / 2);
+    let red = crop_plane(red, padded_width / 2, width / 2, height / 2);
     Ycbcr420::from_planes(luma?, blue?, red?).ok_or_else(|| "planes do not fit together".to_owned())
 }
 

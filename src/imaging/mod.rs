@@ -254,10 +254,7 @@ pub fn prepare_bytes(
     let decoded = decode::decode(bytes, &policy.decode, cap)?;
     let decode_ms = millis_since(started);
     let started = Instant::now();
-    let upright = decoded
-        .pixels
-        .fit_long_edge(cap)?
-        .oriented(decoded.orientation);
+    let upright = decoded.pixels.upright_within(cap, decoded.orientation)?;
     let resize_ms = millis_since(started);
     finish(
         upright,
