@@ -526,3 +526,32 @@ fn journal_prints_a_table_and_exports_csv() {
         "{exported}"
     );
 }
+
+#[test]
+fn bench_prints_each_stage_and_the_fastest_run_for_a_photo() {
+    let photo = fixture("exif-orientation/Landscape_6.jpg");
+    let output = Command::new(BINARY)
+        .args(["bench", "--runs", "3", "--no-vips"])
+        .arg(&photo)
+        .env("MARKID_KIOSK_CONFIG", "/nonexistent/markid.toml")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    assert!(table.contains("best"), "{table}");
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("Landscape_6.jpg"))
+        .unwrap_or_else(|| panic!("no row for the photo: {table}"));
+    // decode, resize, encode, total (median), best, bytes, PSNR; vips columns are "-".
+    let numbers: Vec<f64> = row
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|cell| cell.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 7, "{row}");
+    let (total, best) = (numbers[3], numbers[4]);
+    assert!(best > 0.0 && best <= total, "{row}");
+    assert!(numbers[6] > 30.0, "PSNR against the source: {row}");
+    assert!(table.contains("(vips left out)"), "{table}");
+}

@@ -448,13 +448,16 @@ fn pack_rows(rows: &[u8], packed: &mut [u8], width: usize, height: usize, flip_r
         let first = quad * 4;
         let (pixels, _) = target.as_chunks_mut::<4>();
         if first + 4 <= height {
+            // Written as one 32-bit value per pixel, which the compiler turns into SIMD.
             let columns = row(first)
                 .iter()
                 .zip(row(first + 1))
                 .zip(row(first + 2))
                 .zip(row(first + 3));
             for (pixel, (((a, b), c), d)) in pixels.iter_mut().zip(columns) {
-                *pixel = [*a, *b, *c, *d];
+                let value =
+                    u32::from(*a) | u32::from(*b) << 8 | u32::from(*c) << 16 | u32::from(*d) << 24;
+                *pixel = value.to_le_bytes();
             }
         } else {
             for (column, pixel) in pixels.iter_mut().enumerate() {
@@ -475,19 +478,42 @@ fn pack_rows(rows: &[u8], packed: &mut [u8], width: usize, height: usize, flip_r
 /// mirrored left to right when `flip_columns`.
 fn unpack_rows(packed: &[u8], width: usize, height: usize, flip_columns: bool) -> Vec<u8> {
     let mut plane = vec![0u8; width * height];
-    for (quad, source) in packed.chunks_exact(width * 4).enumerate() {
+    for (quad, (source, target)) in packed
+        .chunks_exact(width * 4)
+        .zip(plane.chunks_mut(width * 4))
+        .enumerate()
+    {
         let (pixels, _) = source.as_chunks::<4>();
-        for lane in 0..4.min(height - quad * 4) {
-            let target = &mut plane[(quad * 4 + lane) * width..][..width];
-            let values = pixels.iter().map(|pixel| pixel[lane]);
+        if quad * 4 + 4 <= height {
+            let (first, rest) = target.split_at_mut(width);
+            let (second, rest) = rest.split_at_mut(width);
+            let (third, fourth) = rest.split_at_mut(width);
+            let unpack = |(pixel, (((a, b), c), d)): (&[u8; 4], _)| {
+                let (a, b, c, d): (&mut u8, &mut u8, &mut u8, &mut u8) = (a, b, c, d);
+                let value = u32::from_le_bytes(*pixel);
+                *a = value as u8;
+                *b = (value >> 8) as u8;
+                *c = (value >> 16) as u8;
+                *d = (value >> 24) as u8;
+            };
+            let rows = first
+                .iter_mut()
+                .zip(second.iter_mut())
+                .zip(third.iter_mut())
+                .zip(fourth.iter_mut());
             if flip_columns {
-                target
-                    .iter_mut()
-                    .rev()
-                    .zip(values)
-                    .for_each(|(t, v)| *t = v);
+                pixels.iter().rev().zip(rows).for_each(unpack);
             } else {
-                target.iter_mut().zip(values).for_each(|(t, v)| *t = v);
+                pixels.iter().zip(rows).for_each(unpack);
+            }
+        } else {
+            for (lane, row) in target.chunks_exact_mut(width).enumerate() {
+                let values = pixels.iter().map(|pixel| pixel[lane]);
+                if flip_columns {
+                    row.iter_mut().rev().zip(values).for_each(|(t, v)| *t = v);
+                } else {
+                    row.iter_mut().zip(values).for_each(|(t, v)| *t = v);
+                }
             }
         }
     }
@@ -496,23 +522,34 @@ fn unpack_rows(packed: &[u8], width: usize, height: usize, flip_columns: bool) -
 
 /// Unpacks `pack_rows`' layout transposed: the result is `height` wide and `width` tall, and
 /// its row y is column y of the packed rows (column `width - 1 - y` when `flip_columns`).
-/// Columns are read in bands of 16, so that each packed row is read in whole cache lines.
+/// Done in tiles of 16 result rows by 64 packed rows, so that the packed rows' cache lines are
+/// read while they are in the L1 cache (a whole result row at a time touched a page per pixel).
 fn unpack_transposed(packed: &[u8], width: usize, height: usize, flip_columns: bool) -> Vec<u8> {
     const BAND: usize = 16;
+    const QUADS: usize = 64;
     let (pixels, _) = packed.as_chunks::<4>();
+    let whole_quads = height / 4;
     let mut plane = vec![0u8; width * height];
     for (band, target_rows) in plane.chunks_mut(height * BAND).enumerate() {
-        let first_column = band * BAND;
-        for (row_in_band, target) in target_rows.chunks_exact_mut(height).enumerate() {
-            let y = first_column + row_in_band;
-            let column = if flip_columns { width - 1 - y } else { y };
-            let (whole, rest) = target.as_chunks_mut::<4>();
-            for (quad, target) in whole.iter_mut().enumerate() {
-                *target = pixels[quad * width + column];
+        let first_row = band * BAND;
+        for first_quad in (0..whole_quads).step_by(QUADS) {
+            let last_quad = (first_quad + QUADS).min(whole_quads);
+            for (row_in_band, target) in target_rows.chunks_exact_mut(height).enumerate() {
+                let y = first_row + row_in_band;
+                let column = if flip_columns { width - 1 - y } else { y };
+                let (whole, _) = target.as_chunks_mut::<4>();
+                for (quad, target) in whole[first_quad..last_quad].iter_mut().enumerate() {
+                    *target = pixels[(first_quad + quad) * width + column];
+                }
             }
-            // The padded rows of the last group are dropped.
-            if !rest.is_empty() {
-                let last = pixels[whole.len() * width + column];
+        }
+        // The last group's padded rows are dropped.
+        if !height.is_multiple_of(4) {
+            for (row_in_band, target) in target_rows.chunks_exact_mut(height).enumerate() {
+                let y = first_row + row_in_band;
+                let column = if flip_columns { width - 1 - y } else { y };
+                let last = pixels[whole_quads * width + column];
+                let rest = &mut target[whole_quads * 4..];
                 rest.copy_from_slice(&last[..rest.len()]);
             }
         }
