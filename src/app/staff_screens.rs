@@ -289,10 +289,7 @@ pub fn settings_ui(
             {
                 action = Some(StaffAction::SaveSettings);
             }
-            if ui
-                .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Back"))
-                .clicked()
-            {
+            if back_to_menu(ui) {
                 action = Some(StaffAction::Menu);
             }
         });
@@ -353,10 +350,7 @@ pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffActi
             {
                 action = Some(StaffAction::ExportJournal);
             }
-            if ui
-                .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Back"))
-                .clicked()
-            {
+            if back_to_menu(ui) {
                 action = Some(StaffAction::Menu);
             }
         });
@@ -400,4 +394,10 @@ fn journal_table(ui: &mut egui::Ui, entries: &[JournalEntry]) {
                 ui.end_row();
             }
         });
+}
+
+/// The "Back" button under a staff dialog, to the staff menu; true when tapped.
+fn back_to_menu(ui: &mut egui::Ui) -> bool {
+    ui.add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Back"))
+        .clicked()
 }
