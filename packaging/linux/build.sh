@@ -3,8 +3,8 @@
 #   target/debian/markid-kiosk_<version>-1_<arch>.deb        (cargo-deb, metadata in Cargo.toml)
 #   target/dist/markid-kiosk-<version>-linux-<arch>.tar.gz   (portable: unpack and run)
 # and prints the sizes of the binary and of both packages.
-# MARKID_PACKAGE_PROFILE=dev packages the binary `cargo test` has already built instead (CI
-# does: the check proves the package installs and runs, and a second build of the whole GUI
+# MARKID_PACKAGE_PROFILE=dev packages the binary `cargo test` has already built instead, without
+# building (CI does: the check proves the package installs and runs, and a second build of the whole GUI
 # stack with LTO took 14 of CI's 40 minutes; the shipped packages use `release`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,13 +16,17 @@ version=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"name":"mark
 arch=$(uname -m)
 profile="${MARKID_PACKAGE_PROFILE:-release}"
 case "$profile" in
-  release) binary=target/release/markid-kiosk ;;
-  # cargo-deb warns that dev is meant for debugging; it still strips and packages it.
-  dev) binary=target/debug/markid-kiosk ;;
+  release) binary=target/release/markid-kiosk; build=() ;;
+  # The binary `cargo test` built for the integration tests, as it is: `cargo build` would
+  # compile the crate again (without dev-dependencies some features resolve differently; 3:52
+  # of a CI run). cargo-deb warns that dev is meant for debugging; it still strips it.
+  dev)
+    binary=target/debug/markid-kiosk; build=(--no-build)
+    [ -x "$binary" ] || { echo "$binary is missing: run cargo test first" >&2; exit 2; } ;;
   *) echo "MARKID_PACKAGE_PROFILE must be release or dev, not $profile" >&2; exit 2 ;;
 esac
 
-cargo deb --quiet --profile "$profile"
+cargo deb --quiet --profile "$profile" "${build[@]}"
 deb=$(ls -t target/debian/markid-kiosk_"$version"-*.deb | head -n1)
 
 # The portable archive: the same files as the .deb, laid out to run from where it is unpacked.
