@@ -176,10 +176,14 @@ pub fn wipe(bytes: &mut Vec<u8>) {
 
 /// Zeroes an image's pixels in place.
 pub fn wipe_slice<P: image::Pixel<Subpixel = u8>>(image: &mut image::ImageBuffer<P, Vec<u8>>) {
-    let pixels: &mut [u8] = image;
+    wipe_bytes(image);
+}
+
+/// Zeroes bytes of personal data in place, keeping the memory (for buffers that are reused).
+pub(crate) fn wipe_bytes(bytes: &mut [u8]) {
     #[cfg(test)]
-    wiped::note(pixels.len());
-    zeroize::Zeroize::zeroize(pixels);
+    wiped::note(bytes.len());
+    zeroize::Zeroize::zeroize(bytes);
 }
 
 /// Counts the bytes wiped on this thread, so that unit tests can see that dropping a session's

@@ -415,9 +415,7 @@ impl PlaneScratch {
     /// Zeroes what the last image left in the buffers, keeping the memory.
     fn wipe(&mut self) {
         for buffer in [&mut self.rows, &mut self.packed, &mut self.across] {
-            #[cfg(test)]
-            super::wiped::note(buffer.len());
-            zeroize::Zeroize::zeroize(buffer.as_mut_slice());
+            super::wipe_bytes(buffer);
         }
     }
 }
