@@ -7,12 +7,15 @@
 #   xvfb, xauth, imagemagick, libgl1-mesa-dri, libegl1, libxkbcommon-x11-0, libx*: the window
 #                      under a virtual display for the smoke test (OpenGL through Mesa), and
 #                      the screenshot it takes; imagemagick also makes the bench photos
+#   dbus, at-spi2-core, python3-pyatspi: the accessibility bus, on which the window test reads
+#                      the kiosk as a screen reader does (tests/support/atspi_probe.py)
 #   dpkg-dev, debootstrap, desktop-file-utils: building the .deb (dpkg-shlibdeps) and proving
 #                      it installs into a fresh Debian root (packaging/linux/check.sh)
 #   libvips-tools:     the benchmark's comparison (optional at run time)
 set -euo pipefail
 packages=(cmake nasm pkg-config gcc g++ make libclang-dev
   xvfb xauth imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1
+  dbus at-spi2-core python3-pyatspi
   dpkg-dev debootstrap desktop-file-utils)
 if [ "${MARKID_BENCH_DEPS:-0}" = 1 ]; then packages+=(libvips-tools hyperfine); fi
 missing=()

@@ -346,6 +346,35 @@ impl Flow {
         (left <= self.settings.idle_warning).then_some(left)
     }
 
+    /// The next moment at which this flow changes by itself, with no input: the idle
+    /// warning's start, each second of its countdown (the screen shows whole seconds), the
+    /// session's end, and Success's return to Welcome. The app asks for a repaint then, because
+    /// egui sleeps while nobody touches the screen and a `Tick` would otherwise never come.
+    /// Call it after the `Tick` for `now`: what is due at `now` has been handled, so every
+    /// answer lies after `now`.
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
+        let success_return = match self.step {
+            Step::Success { shown_at, .. } => Some(shown_at + self.settings.success_return_after),
+            _ => None,
+        };
+        let idle = self
+            .last_activity
+            .filter(|_| self.is_idle_timed())
+            .map(|last| {
+                let end = last + self.settings.idle_timeout;
+                let warning = end
+                    .checked_sub(self.settings.idle_warning)
+                    .unwrap_or(last)
+                    .max(last);
+                if now < warning {
+                    warning
+                } else {
+                    next_whole_second_before(end, now)
+                }
+            });
+        [success_return, idle].into_iter().flatten().min()
+    }
+
     fn apply(&mut self, event: Event, now: Instant) -> Vec<Effect> {
         match event {
             Event::ChooseLanguage(locale) => {
@@ -610,6 +639,18 @@ impl Flow {
         }
         Vec::new()
     }
+}
+
+/// The next instant after `now` that is a whole number of seconds before `end` (`end` itself
+/// at the last), when a countdown to `end` shown in whole seconds changes.
+pub fn next_whole_second_before(end: Instant, now: Instant) -> Instant {
+    let left = end.saturating_duration_since(now);
+    let whole = if left.subsec_nanos() == 0 {
+        left.as_secs().saturating_sub(1)
+    } else {
+        left.as_secs()
+    };
+    end.checked_sub(Duration::from_secs(whole)).unwrap_or(end)
 }
 
 #[cfg(test)]
@@ -981,6 +1022,143 @@ mod tests {
             Locale::En,
             "the next customer starts in the default language"
         );
+    }
+
+    /// Wakes the flow only at the deadlines it names, as the real window does when nobody
+    /// touches it, until it names none; returns each wake-up with the step, the effects and the
+    /// idle countdown after it.
+    fn left_alone(
+        flow: &mut Flow,
+        from: Instant,
+    ) -> Vec<(Instant, Step, Vec<Effect>, Option<Duration>)> {
+        let mut wakes = Vec::new();
+        let mut now = from;
+        while let Some(deadline) = flow.next_deadline(now) {
+            assert!(
+                deadline > now,
+                "a deadline lies ahead, or the app would spin"
+            );
+            now = deadline;
+            let effects = flow.handle(Event::Tick, now);
+            wakes.push((now, flow.step().clone(), effects, flow.idle_countdown(now)));
+            assert!(wakes.len() < 100, "the deadlines run out");
+        }
+        wakes
+    }
+
+    #[test]
+    fn every_timed_screen_names_its_next_deadline() {
+        let settings = with_country();
+        let warning_at = settings.idle_timeout - settings.idle_warning;
+        let (mut flow, start) = started(settings.clone(), token(None, &["ID_CARD"]));
+        let secs = |s: u64| Duration::from_secs(s);
+        // Choice, capture, review and summary: the warning, then every second, then the end.
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+        assert_eq!(flow.next_deadline(start), Some(start + warning_at));
+        let in_warning = start + warning_at + Duration::from_millis(300);
+        assert_eq!(
+            flow.next_deadline(in_warning),
+            Some(start + warning_at + secs(1)),
+            "the countdown's next whole second"
+        );
+        assert_eq!(
+            flow.next_deadline(start + settings.idle_timeout - Duration::from_millis(10)),
+            Some(start + settings.idle_timeout)
+        );
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), start);
+        assert!(matches!(flow.step(), Step::Capture { .. }));
+        assert_eq!(flow.next_deadline(start), Some(start + warning_at));
+        let later = start + secs(5);
+        flow.handle(Event::Captured(ImageSlot::Front), later);
+        assert_eq!(
+            flow.next_deadline(later),
+            None,
+            "preparing: the kiosk works"
+        );
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), later);
+        assert_eq!(flow.step(), &Step::Review(ImageSlot::Front));
+        assert_eq!(flow.next_deadline(later), Some(later + warning_at));
+        flow.handle(Event::Accept, later);
+        capture(&mut flow, ImageSlot::Back, later);
+        capture(&mut flow, ImageSlot::Face, later);
+        assert_eq!(flow.step(), &Step::Summary);
+        assert_eq!(flow.next_deadline(later), Some(later + warning_at));
+        // Input moves the deadline.
+        let touched = later + secs(30);
+        flow.handle(Event::Activity, touched);
+        assert_eq!(flow.next_deadline(touched), Some(touched + warning_at));
+        flow.handle(Event::Submit, touched);
+        assert_eq!(
+            flow.next_deadline(touched),
+            None,
+            "uploading: the kiosk works"
+        );
+        flow.handle(Event::Submitted, touched);
+        assert!(matches!(flow.step(), Step::Success { .. }));
+        assert_eq!(
+            flow.next_deadline(touched),
+            Some(touched + settings.success_return_after)
+        );
+        flow.handle(Event::Tick, touched + settings.success_return_after);
+        assert_eq!(flow.step(), &Step::Welcome);
+        assert_eq!(
+            flow.next_deadline(touched + secs(100)),
+            None,
+            "Welcome waits"
+        );
+        // The error screen keeps photos for "Try again": it is timed too.
+        let (mut flow, start) = started(settings.clone(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), start);
+        capture(&mut flow, ImageSlot::Front, start);
+        capture(&mut flow, ImageSlot::Face, start);
+        flow.handle(Event::Submit, start);
+        flow.handle(Event::SubmitFailed(http_error(502, "<html>")), start);
+        assert!(matches!(flow.step(), Step::Failed(_)));
+        assert_eq!(flow.next_deadline(start), Some(start + warning_at));
+        // Creating the session: the kiosk works.
+        let mut creating = Flow::new(settings);
+        creating.handle(Event::Start, start);
+        assert_eq!(creating.next_deadline(start), None);
+    }
+
+    #[test]
+    fn a_screen_woken_only_at_its_deadlines_warns_counts_down_and_ends() {
+        let settings = with_country();
+        let (mut flow, start) = started(settings.clone(), token(None, &["ID_CARD"]));
+        let wakes = left_alone(&mut flow, start);
+        let warning_at = start + settings.idle_timeout - settings.idle_warning;
+        assert_eq!(
+            wakes[0].0, warning_at,
+            "the first wake-up is the warning's start"
+        );
+        assert_eq!(wakes[0].3, Some(settings.idle_warning), "the warning shows");
+        assert_eq!(
+            wakes[1].3,
+            Some(settings.idle_warning - Duration::from_secs(1))
+        );
+        // One wake-up for the warning, one per second of the countdown, the last at the end.
+        assert_eq!(wakes.len() as u64, settings.idle_warning.as_secs() + 1);
+        let (ended_at, step, effects, _) = wakes.last().expect("woken");
+        assert_eq!(*ended_at, start + settings.idle_timeout);
+        assert_eq!(step, &Step::Welcome);
+        assert_eq!(effects.last(), Some(&Effect::WipeSession));
+        assert_eq!(records(effects)[0].outcome, Outcome::TimedOut);
+        assert!(
+            wakes[..wakes.len() - 1]
+                .iter()
+                .all(|(_, step, _, _)| *step == Step::ChooseDocument),
+            "nothing changes before the end"
+        );
+    }
+
+    #[test]
+    fn whole_seconds_of_a_countdown() {
+        let end = Instant::now() + Duration::from_secs(100);
+        let before = |ms: u64| end - Duration::from_millis(ms);
+        assert_eq!(next_whole_second_before(end, before(4300)), before(4000));
+        assert_eq!(next_whole_second_before(end, before(4000)), before(3000));
+        assert_eq!(next_whole_second_before(end, before(200)), end);
+        assert_eq!(next_whole_second_before(end, end), end);
     }
 
     #[test]

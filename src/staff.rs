@@ -91,6 +91,21 @@ pub enum PinOutcome {
 }
 
 impl PinGuard {
+    /// While the pad is locked: the time left.
+    pub fn locked_for(&self, now: Instant) -> Option<Duration> {
+        self.locked_until
+            .filter(|until| now < *until)
+            .map(|until| until - now)
+    }
+
+    /// While the pad is locked: when the shown wait (whole seconds) next changes, the last
+    /// time at the lock's end, so that the app wakes to show it and then that the pad is open.
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
+        self.locked_until
+            .filter(|until| now < *until)
+            .map(|until| crate::flow::next_whole_second_before(until, now))
+    }
+
     /// Checks `pin` against `hash` at `now`, unless the pad is locked.
     pub fn enter(&mut self, pin: &str, hash: &str, now: Instant) -> PinOutcome {
         if let Some(until) = self.locked_until {
@@ -158,6 +173,16 @@ mod tests {
             guard.enter("2468", &hash, start + Duration::from_secs(30)),
             PinOutcome::Locked { .. }
         ));
+        // The app wakes each second of the lock to show the wait, and at its end.
+        let during = start + Duration::from_millis(59_500);
+        assert_eq!(guard.locked_for(during), Some(Duration::from_millis(500)));
+        assert_eq!(guard.next_deadline(during), Some(start + LOCKOUT));
+        assert_eq!(
+            guard.next_deadline(start + Duration::from_millis(1_200)),
+            Some(start + Duration::from_secs(2))
+        );
+        assert_eq!(guard.locked_for(start + LOCKOUT), None);
+        assert_eq!(guard.next_deadline(start + LOCKOUT), None);
         assert_eq!(
             guard.enter("2468", &hash, start + LOCKOUT),
             PinOutcome::Unlocked

@@ -1,5 +1,8 @@
-//! The real binary in demo mode under Xvfb: a window opens and shows the Welcome screen.
-//! Needs Xvfb and ImageMagick's `import` (scripts/deps-debian.sh installs them).
+//! The real binary in demo mode under Xvfb: a window opens and shows the Welcome screen; and,
+//! read over AT-SPI as a screen reader reads it, a session left alone warns and ends on time
+//! with no input at all (kittest steps frames continuously, so only a real window shows whether
+//! the app wakes by itself). Needs Xvfb, ImageMagick's `import`, a D-Bus session bus, the
+//! AT-SPI bus and Debian's python3-pyatspi (scripts/deps-debian.sh installs them).
 
 #![expect(
     clippy::unwrap_used,
@@ -97,4 +100,278 @@ fn demo_window_shows_the_welcome_screen() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// A session bus and the AT-SPI bus on it, for one display, stopped with the test.
+struct AccessibilityBus {
+    address: String,
+    _dbus: Running,
+    _launcher: Running,
+}
+
+fn start_accessibility_bus(display: &str) -> AccessibilityBus {
+    let mut dbus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon is needed: run scripts/deps-debian.sh");
+    let mut address = String::new();
+    BufReader::new(dbus.stdout.take().unwrap())
+        .read_line(&mut address)
+        .unwrap();
+    let address = address.trim().to_owned();
+    let launcher = Command::new("/usr/libexec/at-spi-bus-launcher")
+        .arg("--launch-immediately")
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("at-spi-bus-launcher is needed: run scripts/deps-debian.sh");
+    // Assistive technology is on, as when a screen reader runs: AccessKit then serves the tree.
+    let started = Instant::now();
+    loop {
+        let enabled = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.a11y.Bus",
+                "/org/a11y/bus",
+                "org.freedesktop.DBus.Properties.Set",
+                "string:org.a11y.Status",
+                "string:IsEnabled",
+                "variant:boolean:true",
+            ])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        if enabled.success() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the AT-SPI bus did not start"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    AccessibilityBus {
+        address,
+        _dbus: Running(dbus),
+        _launcher: Running(launcher),
+    }
+}
+
+/// The kiosk's window as a screen reader sees it, through `tests/support/atspi_probe.py`.
+struct ScreenReader<'a> {
+    bus: &'a AccessibilityBus,
+    display: &'a str,
+}
+
+impl ScreenReader<'_> {
+    fn probe(&self, args: &[&str]) -> std::process::Output {
+        Command::new("/usr/bin/python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/support/atspi_probe.py"
+            ))
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .env("DISPLAY", self.display)
+            .output()
+            .expect("python3-pyatspi is needed: run scripts/deps-debian.sh")
+    }
+
+    /// Every text in the window's accessibility tree.
+    fn texts(&self) -> Vec<String> {
+        let output = self.probe(&["texts", APP_NAME]);
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn shows(&self, text: &str) -> bool {
+        self.texts().iter().any(|t| t == text)
+    }
+
+    /// Waits until the window shows `text`; returns when it first did.
+    fn wait_for(&self, text: &str, within: Duration) -> Instant {
+        let started = Instant::now();
+        loop {
+            let texts = self.texts();
+            if texts.iter().any(|t| t == text) {
+                return Instant::now();
+            }
+            assert!(
+                started.elapsed() < within,
+                "{text:?} not shown within {within:?}; the window shows {texts:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Presses the control labelled `label`, as a screen reader's "activate" does.
+    fn press(&self, label: &str) {
+        let started = Instant::now();
+        while !self.probe(&["press", APP_NAME, label]).status.success() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no control {label:?}; the window shows {:?}",
+                self.texts()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits, touching nothing, for the idle warning and then for Welcome; checks both came on
+    /// time (counted from `shown`, when the screen appeared) and that the screen stayed put
+    /// before the warning.
+    fn left_alone(&self, shown: Instant, screen_text: &str) {
+        let warning = self.wait_for(IDLE_TITLE, Duration::from_secs(15));
+        let warned_after = warning.duration_since(shown);
+        assert!(
+            warned_after >= WARNING_AFTER - Duration::from_millis(500)
+                && warned_after <= WARNING_AFTER + Duration::from_secs(3),
+            "the warning came after {warned_after:?}, not {WARNING_AFTER:?}"
+        );
+        assert!(
+            self.shows(screen_text),
+            "{screen_text:?} is still behind the warning"
+        );
+        let welcome = self.wait_for(WELCOME_TITLE, Duration::from_secs(30));
+        let ended_after = welcome.duration_since(shown);
+        assert!(
+            ended_after >= IDLE_TIMEOUT - Duration::from_millis(500)
+                && ended_after <= IDLE_TIMEOUT + Duration::from_secs(3),
+            "the session ended after {ended_after:?}, not {IDLE_TIMEOUT:?}"
+        );
+        assert!(!self.shows(IDLE_TITLE), "the warning went with the session");
+    }
+}
+
+/// The window's application name on the accessibility bus (its app id).
+const APP_NAME: &str = "markid-kiosk";
+const WELCOME_TITLE: &str = "Verify your identity";
+const IDLE_TITLE: &str = "Are you still there?";
+const IDLE_TIMEOUT: Duration = Duration::from_secs(25);
+/// `idle_timeout_secs` less `idle_warning_secs` (20, the shortest the config takes).
+const WARNING_AFTER: Duration = Duration::from_secs(5);
+
+/// The issue this guards: egui sleeps while nobody touches the screen, and nothing woke it when
+/// the idle warning was due, so a customer's session (and photos) stayed up for the next one.
+#[test]
+fn a_real_window_left_alone_warns_ends_the_session_and_returns_by_itself() {
+    let (_xvfb, display) = start_xvfb();
+    let bus = start_accessibility_bus(&display);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    let journal = home.path().join("journal.sqlite3");
+    let logs = home.path().join("logs");
+    std::fs::write(
+        &config,
+        format!(
+            "[kiosk]\nidle_timeout_secs = {}\nidle_warning_secs = 20\nsuccess_return_secs = 3\n\
+             [token]\ncountry = \"LT\"\n[journal]\npath = {:?}\n",
+            IDLE_TIMEOUT.as_secs(),
+            journal.display().to_string()
+        ),
+    )
+    .unwrap();
+    let _kiosk = Running(
+        Command::new(env!("CARGO_BIN_EXE_markid-kiosk"))
+            .arg("--config")
+            .arg(&config)
+            .env("DISPLAY", &display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("MARKID_LOG_DIR", &logs)
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("MARKID_API_KEY")
+            .env_remove("MARKID_API_SECRET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let reader = ScreenReader {
+        bus: &bus,
+        display: &display,
+    };
+    reader.wait_for(WELCOME_TITLE, Duration::from_secs(60));
+
+    // 1. Start, then nothing: the document choice warns, then ends the session.
+    reader.press("Start");
+    let shown = reader.wait_for("Which document do you have?", Duration::from_secs(20));
+    reader.left_alone(shown, "Which document do you have?");
+
+    // 2. The summary, with the customer's photos in full view.
+    reader.press("Start");
+    reader.press("Passport");
+    for _photo in 0..2 {
+        reader.press("Take photo");
+        reader.press("Use this photo");
+    }
+    let shown = reader.wait_for("Ready to send", Duration::from_secs(20));
+    reader.left_alone(shown, "Ready to send");
+
+    // 3. Sent: the thank-you screen returns to Welcome by itself.
+    reader.press("Start");
+    reader.press("Passport");
+    for _photo in 0..2 {
+        reader.press("Take photo");
+        reader.press("Use this photo");
+    }
+    reader.press("Send");
+    let thanked = reader.wait_for("Thank you! Your photos were sent.", Duration::from_secs(30));
+    let back = reader.wait_for(WELCOME_TITLE, Duration::from_secs(10));
+    let returned_after = back.duration_since(thanked);
+    assert!(
+        returned_after <= Duration::from_secs(6),
+        "Success returned after {returned_after:?}, not 3 s"
+    );
+
+    // 4. A staff screen left open closes after the idle timeout.
+    reader.press("Staff");
+    let opened = reader.wait_for("Test connection", Duration::from_secs(10));
+    let started = Instant::now();
+    while reader.shows("Test connection") {
+        assert!(
+            started.elapsed() < IDLE_TIMEOUT + Duration::from_secs(5),
+            "the staff menu stayed open"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let closed_after = opened.elapsed();
+    assert!(
+        closed_after >= IDLE_TIMEOUT - Duration::from_secs(1),
+        "the staff menu closed after {closed_after:?}, before the timeout"
+    );
+
+    // From outside the process: the journal has both abandoned sessions and the sent one, and
+    // the log says each session's photos went with it.
+    let csv = Command::new(env!("CARGO_BIN_EXE_markid-kiosk"))
+        .arg("--config")
+        .arg(&config)
+        .args(["journal", "--csv", "-"])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert_eq!(csv.matches("timed_out").count(), 2, "{csv}");
+    assert_eq!(csv.matches("accepted").count(), 1, "{csv}");
+    let log: String = std::fs::read_dir(&logs)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(
+        log.matches("session over: its photos, previews and token wiped")
+            .count(),
+        3,
+        "{log}"
+    );
 }

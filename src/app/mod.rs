@@ -96,8 +96,8 @@ struct StaffAccess {
     /// The digits typed so far while the pad is open (wiped on close).
     pad: zeroize::Zeroizing<String>,
     guard: PinGuard,
-    /// The pad's last outcome ("Wrong PIN...").
-    pad_message: Option<String>,
+    /// The pad's last refusal, shown under the dots (the wait counts down live).
+    pad_refusal: Option<PinOutcome>,
     /// The outcome of the last save, export or connection test.
     message: Option<(bool, String)>,
     /// A connection test is under way.
@@ -116,7 +116,7 @@ impl Default for StaffAccess {
             screen: StaffScreen::Closed,
             pad: zeroize::Zeroizing::new(String::new()),
             guard: PinGuard::default(),
-            pad_message: None,
+            pad_refusal: None,
             message: None,
             testing: false,
             journal_rows: Ok(Vec::new()),
@@ -134,10 +134,40 @@ impl StaffAccess {
         )
     }
 
+    /// When a staff screen changes by itself: it closes `idle` after the last input, and a
+    /// locked pad shows its wait each second and opens at the lock's end.
+    fn next_deadline(&self, now: Instant, idle: Duration) -> Option<Instant> {
+        if matches!(self.screen, StaffScreen::Closed) {
+            return None;
+        }
+        let close = self.last_input + idle;
+        let lock = matches!(self.screen, StaffScreen::Pad)
+            .then(|| self.guard.next_deadline(now))
+            .flatten();
+        [Some(close), lock].into_iter().flatten().min()
+    }
+
+    /// The text under the PIN dots, as of `now`.
+    fn pad_message(&self, now: Instant) -> Option<String> {
+        match self.pad_refusal? {
+            PinOutcome::Unlocked => None,
+            PinOutcome::Wrong { tries_left } => {
+                Some(format!("Wrong PIN. {tries_left} tries left."))
+            }
+            PinOutcome::Locked { .. } => Some(match self.guard.locked_for(now) {
+                Some(wait) => format!(
+                    "Too many wrong PINs. Try again in {} s.",
+                    wait.as_secs_f32().ceil().max(1.0)
+                ),
+                None => "The pad is open again: enter the PIN.".to_owned(),
+            }),
+        }
+    }
+
     fn close(&mut self) {
         self.screen = StaffScreen::Closed;
         self.pad.clear();
-        self.pad_message = None;
+        self.pad_refusal = None;
         self.message = None;
         self.journal_rows = Ok(Vec::new());
     }
@@ -326,6 +356,12 @@ impl KioskApp {
                 }
             }
             Effect::WipeSession => {
+                // The flow has dropped the session's photos (they zero themselves) and token;
+                // staff can see in the log that the app's copies went with them.
+                tracing::info!(
+                    previews = self.thumbnails.len(),
+                    "session over: its photos, previews and token wiped"
+                );
                 self.thumbnails.clear();
                 self.pending_source = None;
                 self.still_request = None;
@@ -489,24 +525,19 @@ impl KioskApp {
                     Instant::now(),
                 );
                 staff.pad.clear();
-                staff.pad_message = match outcome {
+                match outcome {
                     PinOutcome::Unlocked => {
                         tracing::info!("staff unlocked the kiosk");
                         staff.screen = StaffScreen::Menu;
-                        None
                     }
                     PinOutcome::Wrong { tries_left } => {
                         tracing::warn!(tries_left, "wrong staff PIN");
-                        Some(format!("Wrong PIN. {tries_left} tries left."))
                     }
-                    PinOutcome::Locked { wait } => {
+                    PinOutcome::Locked { .. } => {
                         tracing::warn!("staff PIN pad locked after wrong PINs");
-                        Some(format!(
-                            "Too many wrong PINs. Try again in {} s.",
-                            wait.as_secs().max(1)
-                        ))
                     }
-                };
+                }
+                staff.pad_refusal = Some(outcome);
             }
             StaffAction::Close => staff.close(),
             StaffAction::Exit => {
@@ -854,19 +885,17 @@ impl eframe::App for KioskApp {
             self.handle(Event::Activity);
             self.staff.last_input = now;
         }
-        if !matches!(self.staff.screen, StaffScreen::Closed) {
-            // Staff who walk away with a staff screen open must not leave it to the next
-            // customer: it closes after the customers' idle timeout.
-            let staff_idle = Duration::from_secs(self.config.kiosk.idle_timeout_secs);
-            if now.duration_since(self.staff.last_input) >= staff_idle {
-                tracing::info!(
-                    "staff screen closed after {} s without input",
-                    staff_idle.as_secs()
-                );
-                self.staff.close();
-            } else {
-                ctx.request_repaint_after(Duration::from_secs(1));
-            }
+        // Staff who walk away with a staff screen open must not leave it to the next
+        // customer: it closes after the customers' idle timeout.
+        let staff_idle = self.staff_idle();
+        if !matches!(self.staff.screen, StaffScreen::Closed)
+            && now.duration_since(self.staff.last_input) >= staff_idle
+        {
+            tracing::info!(
+                "staff screen closed after {} s without input",
+                staff_idle.as_secs()
+            );
+            self.staff.close();
         }
         if *self.flow.step() == Step::Welcome {
             self.staff_assisted = false;
@@ -875,20 +904,11 @@ impl eframe::App for KioskApp {
             self.staff_called = false;
         }
         self.handle(Event::Tick);
-        if self.flow.idle_countdown(Instant::now()).is_some() {
-            // The countdown ticks every second on screen.
-            ctx.request_repaint_after(Duration::from_millis(250));
-        }
         self.fit_zoom(ctx);
-        if matches!(self.flow.step(), Step::Success { .. }) {
-            ctx.request_repaint_after(Duration::from_millis(500));
-        }
         self.update_preview(ctx);
         self.poll_still();
-        if self.still_request.is_some() {
-            ctx.request_repaint_after(Duration::from_millis(50));
-        }
         self.update_thumbnails(ctx);
+        self.wake_at_next_deadline(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -926,6 +946,37 @@ impl eframe::App for KioskApp {
 }
 
 impl KioskApp {
+    /// How long a staff screen stays open without input.
+    fn staff_idle(&self) -> Duration {
+        Duration::from_secs(self.config.kiosk.idle_timeout_secs)
+    }
+
+    /// egui draws only when something happens: input, a task's message, a camera frame. A
+    /// screen that changes by itself (the idle warning, the end of a session, Success's return,
+    /// a staff screen's close, the PIN lock's end) would wait for the next touch, so every
+    /// frame ends by asking for one at the earliest such deadline.
+    fn wake_at_next_deadline(&self, ctx: &egui::Context) {
+        let now = Instant::now();
+        // A still asked of the camera is polled until it comes (or `STILL_TIMEOUT` passes).
+        let still = self
+            .still_request
+            .as_ref()
+            .map(|_| now + Duration::from_millis(50));
+        let deadline = [
+            self.flow.next_deadline(now),
+            self.staff.next_deadline(now, self.staff_idle()),
+            still,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if let Some(deadline) = deadline {
+            // A millisecond late rather than early: woken early, the frame finds nothing due.
+            let wait = deadline.saturating_duration_since(now) + Duration::from_millis(1);
+            ctx.request_repaint_after(wait);
+        }
+    }
+
     fn staff_ui(&mut self, ctx: &egui::Context) -> Option<StaffAction> {
         let staff = &mut self.staff;
         let view = staff_screens::StaffView {
@@ -936,7 +987,8 @@ impl KioskApp {
         match &mut staff.screen {
             StaffScreen::Closed => staff_screens::staff_button(ctx),
             StaffScreen::Pad => {
-                staff_screens::pin_pad_ui(ctx, staff.pad.len(), staff.pad_message.as_deref())
+                let message = staff.pad_message(Instant::now());
+                staff_screens::pin_pad_ui(ctx, staff.pad.len(), message.as_deref())
             }
             StaffScreen::Menu => staff_screens::staff_menu_ui(ctx, &view, self.kiosk_mode),
             StaffScreen::Settings(draft) => staff_screens::settings_ui(ctx, draft, &view),
