@@ -21,6 +21,10 @@ pub struct BenchArgs {
     /// Leave libvips out (quicker, for measuring a change to our pipeline).
     #[arg(long)]
     pub no_vips: bool,
+    /// Time the capture quality engine instead: document and face analysis of each photo
+    /// scaled to a 1280x720 preview frame and a 1920x1080 still, and the crop at full size.
+    #[arg(long)]
+    pub quality: bool,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -71,6 +75,9 @@ fn decode_jpeg_file(path: &Path) -> Option<RgbImage> {
 
 /// Runs the benchmark and prints a table.
 pub fn run(args: BenchArgs) -> ExitCode {
+    if args.quality {
+        return run_quality(&args);
+    }
     let policy = ImagePolicy::default();
     let vips = !args.no_vips
         && Command::new("vips")
@@ -273,4 +280,96 @@ fn run_vips(
 
 fn reference_at(photo: &Path, like: &RgbImage) -> Option<RgbImage> {
     reference(photo, like.width(), like.height())
+}
+
+/// Median and fastest milliseconds of `runs` calls of `work`.
+fn time_ms(runs: usize, mut work: impl FnMut()) -> (f64, f64) {
+    let times: Vec<f64> = (0..runs.max(1))
+        .map(|_| {
+            let started = std::time::Instant::now();
+            work();
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    (median(times), best)
+}
+
+/// A frame of `width` x `height` cut from the middle of `photo` after scaling it to cover.
+fn frame_from(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let scale = (width as f32 / photo.width() as f32).max(height as f32 / photo.height() as f32);
+    let (w, h) = (
+        ((photo.width() as f32 * scale).ceil() as u32).max(width),
+        ((photo.height() as f32 * scale).ceil() as u32).max(height),
+    );
+    let scaled = image::imageops::resize(photo, w, h, image::imageops::FilterType::Triangle);
+    image::imageops::crop_imm(&scaled, (w - width) / 2, (h - height) / 2, width, height).to_image()
+}
+
+fn run_quality(args: &BenchArgs) -> ExitCode {
+    use crate::quality::{QualitySettings, analyze_document, analyze_face, crop_document, luma_of};
+    let policy = ImagePolicy::default();
+    let settings = QualitySettings::default();
+    // One thread, as the kiosk's analysis runs on one: the crop alone uses rayon's pool, as in
+    // the app.
+    println!(
+        "median ms of {} runs (fastest in brackets); analysis on one thread",
+        args.runs
+    );
+    println!(
+        "{:<28} {:>16} {:>16} {:>16} {:>16} {:>16}",
+        "photo", "luma 720p", "document 720p", "face 720p", "document 1080p", "crop full size"
+    );
+    for photo in &args.photos {
+        let rgb = match crate::imaging::load_upright(photo, &policy) {
+            Ok(rgb) => rgb,
+            Err(error) => {
+                eprintln!("{}: {error}", photo.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        let preview = frame_from(&rgb, 1280, 720);
+        let still = frame_from(&rgb, 1920, 1080);
+        let preview_luma = luma_of(&preview);
+        let still_luma = luma_of(&still);
+        let luma = time_ms(args.runs, || {
+            std::hint::black_box(luma_of(&preview));
+        });
+        let document = time_ms(args.runs, || {
+            std::hint::black_box(analyze_document(&preview_luma, &settings));
+        });
+        let face = time_ms(args.runs, || {
+            std::hint::black_box(analyze_face(&preview_luma, &settings));
+        });
+        let full = time_ms(args.runs, || {
+            std::hint::black_box(analyze_document(&still_luma, &settings));
+        });
+        // The crop of the whole photo less a 10% border: the size of a document that fills
+        // the frame, the most work a crop does.
+        let (w, h) = (rgb.width() as f32, rgb.height() as f32);
+        let corners = [
+            [0.1 * w, 0.1 * h],
+            [0.9 * w, 0.1 * h],
+            [0.9 * w, 0.9 * h],
+            [0.1 * w, 0.9 * h],
+        ];
+        let crop = time_ms(args.runs, || {
+            std::hint::black_box(crop_document(&rgb, &corners, settings.crop_margin));
+        });
+        let cell = |(median, best): (f64, f64)| format!("{median:.1} ({best:.1})");
+        let name = photo
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "{:<28} {:>16} {:>16} {:>16} {:>16} {:>16}",
+            name,
+            cell(luma),
+            cell(document),
+            cell(face),
+            cell(full),
+            cell(crop)
+        );
+    }
+    ExitCode::SUCCESS
 }

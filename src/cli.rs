@@ -53,6 +53,9 @@ pub enum Command {
     Submit(SubmitArgs),
     /// Turn photos into exactly the JPEGs that would be uploaded.
     Prepare(PrepareArgs),
+    /// Judge photos as the kiosk does before it spends a token: exit 0 when every one is usable,
+    /// 1 when any is not, 2 when one cannot be read.
+    Check(CheckArgs),
     /// Time the image pipeline per stage on real photos, against libvips when installed.
     Bench(crate::bench::BenchArgs),
     /// List the connected cameras, with the index and name `[camera]` in the config takes.
@@ -156,6 +159,23 @@ pub struct PrepareArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Rectify documents to their corners first, as the kiosk uploads them ([quality]).
+    #[arg(long)]
+    pub crop: bool,
+}
+
+/// `check` options.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Images to judge (any of JPEG, PNG, WebP, BMP, TIFF, GIF).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// What the images show.
+    #[arg(long, value_enum, default_value_t = RoleArg::Document)]
+    pub role: RoleArg,
+    /// Print one JSON object per image instead of a line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_wire<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, String> {
@@ -176,6 +196,10 @@ pub fn run() -> ExitCode {
         },
         Some(Command::Prepare(args)) => match load_config(cli.config.as_deref()) {
             Ok(config) => prepare(&config.config, args),
+            Err(code) => code,
+        },
+        Some(Command::Check(args)) => match load_config(cli.config.as_deref()) {
+            Ok(config) => check(&config.config, &args),
             Err(code) => code,
         },
         Some(Command::Bench(args)) => crate::bench::run(args),
@@ -528,7 +552,15 @@ fn prepare(config: &Config, args: PrepareArgs) -> ExitCode {
         .iter()
         .map(|path| (path.clone(), role))
         .collect();
-    let results = imaging::prepare_files(&inputs, &policy);
+    let results = if args.crop && matches!(role, ImageRole::Document) {
+        use rayon::prelude::*;
+        args.inputs
+            .par_iter()
+            .map(|path| imaging::prepare_document_file(path, &policy, &config.quality))
+            .collect()
+    } else {
+        imaging::prepare_files(&inputs, &policy)
+    };
     let mut reports = Vec::new();
     for (input, result) in args.inputs.iter().zip(results) {
         reports.push(write_prepared(input, result, &args.out_dir));
@@ -613,4 +645,91 @@ fn print_prepare_table(reports: &[PrepareReport]) {
             ),
         }
     }
+}
+
+/// One image's verdict, as `check --json` prints it.
+#[derive(serde::Serialize)]
+struct CheckReport {
+    file: String,
+    role: &'static str,
+    usable: bool,
+    problems: Vec<&'static str>,
+    corners: Option<[crate::quality::Corner; 4]>,
+    face: Option<[u32; 4]>,
+    metrics: serde_json::Value,
+    ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn check(config: &Config, args: &CheckArgs) -> ExitCode {
+    use crate::quality::{analyze_document, analyze_face, luma_of};
+    let policy = ImagePolicy::from(&config.images);
+    let mut worst = ExitCode::SUCCESS;
+    let (mut unusable, mut unreadable) = (false, false);
+    for input in &args.inputs {
+        let started = std::time::Instant::now();
+        let mut report = CheckReport {
+            file: input.display().to_string(),
+            role: match args.role {
+                RoleArg::Document => "document",
+                RoleArg::Face => "face",
+            },
+            usable: false,
+            problems: Vec::new(),
+            corners: None,
+            face: None,
+            metrics: serde_json::Value::Null,
+            ms: 0.0,
+            error: None,
+        };
+        match imaging::load_upright(input, &policy) {
+            Ok(mut rgb) => {
+                let luma = luma_of(&rgb);
+                imaging::wipe_slice(&mut rgb);
+                match args.role {
+                    RoleArg::Document => {
+                        let found = analyze_document(&luma, &config.quality);
+                        report.usable = found.usable();
+                        report.problems = found.problems.iter().map(|p| p.code()).collect();
+                        report.corners = found.corners;
+                        report.metrics = serde_json::to_value(&found.metrics).unwrap_or_default();
+                    }
+                    RoleArg::Face => {
+                        let found = analyze_face(&luma, &config.quality);
+                        report.usable = found.usable();
+                        report.problems = found.problems.iter().map(|p| p.code()).collect();
+                        report.face = found.face;
+                        report.metrics = serde_json::to_value(&found.metrics).unwrap_or_default();
+                    }
+                }
+                unusable |= !report.usable;
+            }
+            Err(error) => {
+                report.error = Some(error.to_string());
+                unreadable = true;
+            }
+        }
+        report.ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+        if args.json {
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        } else if let Some(error) = &report.error {
+            println!("{}: error: {error}", report.file);
+        } else if report.usable {
+            println!("{}: usable ({} ms)", report.file, report.ms);
+        } else {
+            println!(
+                "{}: not usable: {} ({} ms)",
+                report.file,
+                report.problems.join(", "),
+                report.ms
+            );
+        }
+    }
+    if unreadable {
+        worst = ExitCode::from(EXIT_INVALID);
+    } else if unusable {
+        worst = ExitCode::from(EXIT_FAILED);
+    }
+    worst
 }

@@ -44,6 +44,8 @@ pub struct Config {
     pub camera: CameraConfig,
     /// The staff's submission journal.
     pub journal: JournalConfig,
+    /// What the capture quality engine accepts (`src/quality`).
+    pub quality: crate::quality::QualitySettings,
 }
 
 /// The `[journal]` table.
@@ -516,6 +518,9 @@ impl Config {
         if self.api.token_retries > 10 {
             return invalid("api.token_retries", "must be 0 to 10");
         }
+        self.quality
+            .validate()
+            .map_err(|(key, problem)| (key.to_owned(), problem))?;
         if !self.kiosk.staff_pin_hash.is_empty() {
             crate::staff::check_hash(&self.kiosk.staff_pin_hash)
                 .map_err(|error| ("kiosk.staff_pin_hash".to_owned(), error.to_string()))?;

@@ -555,3 +555,75 @@ fn bench_prints_each_stage_and_the_fastest_run_for_a_photo() {
     assert!(numbers[6] > 30.0, "PSNR against the source: {row}");
     assert!(table.contains("(vips left out)"), "{table}");
 }
+
+#[path = "support/eval_set.rs"]
+#[expect(dead_code, reason = "only the document frames are used here")]
+mod eval_set;
+
+#[test]
+fn check_judges_photos_with_json_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = eval_set::document_set(1, 29);
+    let frame_of = |class: eval_set::DocClass| {
+        let sample = set.iter().find(|s| s.class == class).unwrap();
+        let path = dir.path().join(format!("{class:?}.jpg"));
+        sample.frame.save(&path).unwrap();
+        (path, sample.corners)
+    };
+    let (good, truth) = frame_of(eval_set::DocClass::Good);
+    let (empty, _) = frame_of(eval_set::DocClass::NoDocument);
+    let run = |args: &[&Path], extra: &[&str]| {
+        Command::new(BINARY)
+            .arg("check")
+            .args(args)
+            .args(extra)
+            .env_remove("MARKID_KIOSK_CONFIG")
+            .env("MARKID_LOG_DIR", dir.path().join("logs"))
+            .output()
+            .unwrap()
+    };
+    let output = run(&[&good], &["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["role"], "document");
+    assert_eq!(report["usable"], true);
+    assert_eq!(report["problems"], serde_json::json!([]));
+    assert!(report["face"].is_null());
+    assert!(report["ms"].as_f64().unwrap() > 0.0);
+    assert!(report["metrics"]["sharpness"].as_f64().is_some());
+    // The corners, in the image's pixels, where the document was put.
+    let corners = report["corners"].as_array().unwrap();
+    for (found, want) in corners.iter().zip(truth.unwrap()) {
+        let (x, y) = (found[0].as_f64().unwrap(), found[1].as_f64().unwrap());
+        assert!(
+            (x - f64::from(want[0])).hypot(y - f64::from(want[1])) < 60.0,
+            "{corners:?} vs {truth:?}"
+        );
+    }
+    // One unusable image makes the exit code 1; each image gets its own line.
+    let output = run(&[&good, &empty], &["--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["problems"], serde_json::json!(["no_document"]));
+    assert!(lines[1]["corners"].is_null());
+    // As a face: no face in an empty scene.
+    let output = run(&[&empty], &["--role", "face", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["problems"], serde_json::json!(["no_face"]));
+    // A broken file: exit 2, its own clear line, the other images still judged.
+    let broken = dir.path().join("broken.jpg");
+    std::fs::write(&broken, b"\xff\xd8\xff\xe0 not really").unwrap();
+    let output = run(&[&broken, &good], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("broken.jpg: error: the JPEG file is damaged"),
+        "{text}"
+    );
+    assert!(text.contains("Good.jpg: usable"), "{text}");
+}

@@ -689,3 +689,288 @@ fn impossible_budgets_fail_with_a_clear_error() {
     let error = prepare_pixels(noise(1000, 800, 3), ImageRole::Document, &policy).unwrap_err();
     assert_eq!(error, ImagingError::CannotFit { budget: 1_000 });
 }
+
+#[path = "support/eval_set.rs"]
+mod eval_set;
+
+mod quality {
+    use std::collections::BTreeMap;
+
+    use image::{GrayImage, RgbImage};
+    use markid_kiosk::quality::{
+        DocumentProblem, FaceProblem, QualitySettings, analyze_document, analyze_face, luma_of,
+    };
+
+    use super::eval_set::{self, DocClass, FaceClass};
+
+    /// The simple rules a web SDK uses, as the baseline: variance of the Laplacian >= 60 on the
+    /// grey image at 640 px wide, and at most 18% of the pixels at 240 or above.
+    fn baseline_usable(frame: &RgbImage) -> bool {
+        let grey = image::imageops::resize(
+            &luma_of(frame),
+            640,
+            640 * frame.height() / frame.width(),
+            image::imageops::FilterType::Triangle,
+        );
+        let (w, h) = grey.dimensions();
+        let mut values = Vec::new();
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let at = |dx: i32, dy: i32| {
+                    f64::from(grey.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32)[0])
+                };
+                values.push(at(-1, 0) + at(1, 0) + at(0, -1) + at(0, 1) - 4.0 * at(0, 0));
+            }
+        }
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64;
+        let bright = grey.pixels().filter(|p| p[0] >= 240).count() as f64 / (w * h) as f64;
+        variance >= 60.0 && bright <= 0.18
+    }
+
+    fn share(part: usize, whole: usize) -> f64 {
+        100.0 * part as f64 / whole.max(1) as f64
+    }
+
+    /// If `MARKID_EVAL_DIR` is set, the frames are written there for a look (or for the OpenCV
+    /// baseline, `bench/quality-baseline.py`).
+    fn keep(name: &str, frame: &RgbImage) {
+        if let Some(dir) = std::env::var_os("MARKID_EVAL_DIR") {
+            let dir = std::path::PathBuf::from(dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            frame.save(dir.join(format!("{name}.jpg"))).unwrap();
+        }
+    }
+
+    /// Frames per class (`MARKID_EVAL_PER_CLASS` for a larger run).
+    fn per_class(default: usize) -> usize {
+        std::env::var("MARKID_EVAL_PER_CLASS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    }
+
+    #[test]
+    fn the_document_engine_meets_its_floors_on_the_evaluation_set() {
+        let settings = QualitySettings::default();
+        let samples = eval_set::document_set(per_class(12), 13);
+        // class -> (frames, judged usable by the engine, by the baseline)
+        let mut counts: BTreeMap<DocClass, (usize, usize, usize)> = BTreeMap::new();
+        let mut corner_errors = Vec::new();
+        for sample in &samples {
+            keep(&sample.name, &sample.frame);
+            let report = analyze_document(&luma_of(&sample.frame), &settings);
+            let entry = counts.entry(sample.class).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(report.usable());
+            entry.2 += usize::from(baseline_usable(&sample.frame));
+            let error = match (sample.corners, report.corners) {
+                (Some(truth), Some(found)) => {
+                    let diagonal = (eval_set::WIDTH as f32).hypot(eval_set::HEIGHT as f32);
+                    found
+                        .iter()
+                        .zip(&truth)
+                        .map(|(a, b)| (a[0] - b[0]).hypot(a[1] - b[1]))
+                        .sum::<f32>()
+                        / 4.0
+                        / diagonal
+                }
+                (Some(_), None) => f32::INFINITY,
+                (None, _) => f32::NAN,
+            };
+            println!(
+                "{:<48} usable {:<5} corner error {:.3} found {:?} placed {:?} problems {:?} metrics {:?}",
+                sample.name,
+                report.usable(),
+                error,
+                report
+                    .corners
+                    .map(|c| c.map(|p| p.map(|v| v.round() as i32))),
+                sample
+                    .corners
+                    .map(|c| c.map(|p| p.map(|v| v.round() as i32))),
+                report.problems,
+                report.metrics
+            );
+            // Corners are judged on the documents that are whole in the frame.
+            if let Some(truth) = sample.corners
+                && matches!(
+                    sample.class,
+                    DocClass::Good | DocClass::Glare | DocClass::TooDark | DocClass::TooSmall
+                )
+            {
+                let _ = truth;
+                corner_errors.push(error);
+            }
+        }
+        println!("\nclass           frames  engine usable  baseline usable");
+        for (class, (frames, engine, baseline)) in &counts {
+            println!(
+                "{:<15} {frames:>6}  {:>12.1}%  {:>14.1}%",
+                format!("{class:?}"),
+                share(*engine, *frames),
+                share(*baseline, *frames)
+            );
+        }
+        let within = corner_errors.iter().filter(|e| **e <= 0.03).count();
+        let finite: Vec<f32> = corner_errors
+            .iter()
+            .copied()
+            .filter(|e| e.is_finite())
+            .collect();
+        println!(
+            "corners within 3% of the diagonal: {within} of {} ({:.1}%), mean error {:.2}% of the diagonal",
+            corner_errors.len(),
+            share(within, corner_errors.len()),
+            100.0 * finite.iter().sum::<f32>() / finite.len().max(1) as f32
+        );
+        // Floors a few points under the measured figures (README, "Capture quality"), so that
+        // a regression fails. The targets (95% of good photos accepted, corners within 3% on
+        // 90%) are not reached yet: the outline is missed on some cluttered backgrounds.
+        let (good_frames, good_usable, _) = counts[&DocClass::Good];
+        assert!(
+            share(good_usable, good_frames) >= 70.0,
+            "good documents accepted: {counts:?}"
+        );
+        for (class, (frames, usable, _)) in &counts {
+            if *class != DocClass::Good {
+                assert!(
+                    share(frames - usable, *frames) >= 90.0,
+                    "{class:?} rejected too rarely: {counts:?}"
+                );
+            }
+        }
+        assert!(
+            share(within, corner_errors.len()) >= 60.0,
+            "corners: {within} of {}",
+            corner_errors.len()
+        );
+    }
+
+    #[test]
+    fn the_face_engine_meets_its_floors_on_the_evaluation_set() {
+        let settings = QualitySettings::default();
+        let samples = eval_set::face_set(per_class(8), 17);
+        let mut counts: BTreeMap<FaceClass, (usize, usize, usize)> = BTreeMap::new();
+        for sample in &samples {
+            keep(&sample.name, &sample.frame);
+            let report = analyze_face(&luma_of(&sample.frame), &settings);
+            let entry = counts.entry(sample.class).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(report.usable());
+            entry.2 += usize::from(baseline_usable(&sample.frame));
+            println!(
+                "{:<32} usable {:<5} face {:?} problems {:?} metrics {:?}",
+                sample.name,
+                report.usable(),
+                report.face,
+                report.problems,
+                report.metrics
+            );
+        }
+        println!("\nclass      frames  engine usable  baseline usable (blur/bright rules)");
+        for (class, (frames, engine, baseline)) in &counts {
+            println!(
+                "{:<10} {frames:>6}  {:>12.1}%  {:>14.1}%",
+                format!("{class:?}"),
+                share(*engine, *frames),
+                share(*baseline, *frames)
+            );
+        }
+        let (good_frames, good_usable, _) = counts[&FaceClass::Good];
+        assert!(
+            share(good_usable, good_frames) >= 90.0,
+            "good faces accepted: {counts:?}"
+        );
+        for (class, (frames, usable, _)) in &counts {
+            if *class != FaceClass::Good {
+                assert!(
+                    share(frames - usable, *frames) >= 90.0,
+                    "{class:?} rejected too rarely: {counts:?}"
+                );
+            }
+        }
+    }
+
+    /// The first frame of `class` in a small set: real documents on real photos.
+    fn document_of(class: DocClass) -> GrayImage {
+        let sample = eval_set::document_set(1, 29)
+            .into_iter()
+            .find(|s| s.class == class)
+            .unwrap();
+        luma_of(&sample.frame)
+    }
+
+    #[test]
+    fn each_document_problem_code_on_a_real_document() {
+        let settings = QualitySettings::default();
+        let cases = [
+            (DocClass::NoDocument, DocumentProblem::NoDocument),
+            (DocClass::CutOff, DocumentProblem::CutOff),
+            (DocClass::TooSmall, DocumentProblem::TooSmall),
+            (DocClass::Blurred, DocumentProblem::Blurry),
+            (DocClass::MotionBlurred, DocumentProblem::Blurry),
+            (DocClass::Glare, DocumentProblem::Glare),
+            (DocClass::TooDark, DocumentProblem::TooDark),
+        ];
+        for (class, code) in cases {
+            let report = analyze_document(&document_of(class), &settings);
+            assert!(report.problems.contains(&code), "{class:?}: {report:?}");
+        }
+        let good = analyze_document(&document_of(DocClass::Good), &settings);
+        assert!(good.usable(), "{good:?}");
+        // Too bright: the good frame overexposed (every level pushed towards white; what was
+        // paper is nearly clipped, the print faint).
+        let mut bright = document_of(DocClass::Good);
+        bright.iter_mut().for_each(|v| *v = 255 - (255 - *v) / 5);
+        let report = analyze_document(&bright, &settings);
+        assert!(
+            report.problems.contains(&DocumentProblem::TooBright),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn each_face_problem_code_on_a_real_portrait() {
+        let settings = QualitySettings::default();
+        let set = eval_set::face_set(1, 31);
+        let face_of =
+            |class: FaceClass| luma_of(&set.iter().find(|s| s.class == class).unwrap().frame);
+        let good = analyze_face(&face_of(FaceClass::Good), &settings);
+        assert!(good.usable(), "{good:?}");
+        let [x, y, w, h] = good.face.unwrap();
+        // The astronaut's face is in the middle of the frame, a fifth of its width or so.
+        assert!(x < 960 && x + w > 960 && y < 540 && y + h > 400, "{good:?}");
+        let cases = [
+            (FaceClass::NoFace, FaceProblem::NoFace),
+            (FaceClass::TwoFaces, FaceProblem::MultipleFaces),
+            (FaceClass::TooSmall, FaceProblem::FaceTooSmall),
+            (FaceClass::TooDark, FaceProblem::TooDark),
+            (FaceClass::Blurred, FaceProblem::Blurry),
+        ];
+        for (class, code) in cases {
+            let report = analyze_face(&face_of(class), &settings);
+            assert!(report.problems.contains(&code), "{class:?}: {report:?}");
+        }
+        // Off centre: the good frame shifted left by a third of its width.
+        let frame = face_of(FaceClass::Good);
+        let shifted = GrayImage::from_fn(frame.width(), frame.height(), |x, y| {
+            frame
+                .get_pixel((x + 640).min(frame.width() - 1), y)
+                .to_owned()
+        });
+        let report = analyze_face(&shifted, &settings);
+        assert!(
+            report.problems.contains(&FaceProblem::FaceOffCentre),
+            "{report:?}"
+        );
+        // Too bright.
+        let mut bright = face_of(FaceClass::Good);
+        bright.iter_mut().for_each(|v| *v = 255 - (255 - *v) / 5);
+        let report = analyze_face(&bright, &settings);
+        assert!(
+            report.problems.contains(&FaceProblem::TooBright),
+            "{report:?}"
+        );
+    }
+}

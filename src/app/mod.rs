@@ -331,11 +331,20 @@ impl KioskApp {
             Effect::PrepareImage(slot) => {
                 let source = self.pending_source.take();
                 let policy = ImagePolicy::from(&self.config.images);
+                // Document photos are rectified to their corners before upload ([quality]).
+                let quality = self.config.quality.clone();
                 self.runtime.spawn_blocking(move || {
                     let role = ImageRole::of_slot(slot);
+                    let crop = matches!(role, ImageRole::Document) && quality.crop_documents;
                     let prepared = match source {
+                        Some(PendingSource::Still(pixels)) if crop => {
+                            imaging::prepare_document_pixels(pixels, &policy, &quality)
+                        }
                         Some(PendingSource::Still(pixels)) => {
                             imaging::prepare_pixels(pixels, role, &policy)
+                        }
+                        Some(PendingSource::File(path)) if crop => {
+                            imaging::prepare_document_file(&path, &policy, &quality)
                         }
                         Some(PendingSource::File(path)) => {
                             imaging::prepare_file(&path, role, &policy)

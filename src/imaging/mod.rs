@@ -234,6 +234,27 @@ pub fn prepare_file(
     role: ImageRole,
     policy: &ImagePolicy,
 ) -> Result<PreparedImage, ImagingError> {
+    let bytes = read_within_limit(path, policy)?;
+    prepare_bytes(&bytes, role, policy)
+}
+
+/// Reads a file and decodes it upright (EXIF orientation applied) at full resolution, within
+/// the policy's limits: what the quality engine looks at.
+pub fn load_upright(path: &Path, policy: &ImagePolicy) -> Result<RgbImage, ImagingError> {
+    let bytes = read_within_limit(path, policy)?;
+    decode_upright(&bytes, policy)
+}
+
+/// Decodes an encoded image upright at full resolution, within the policy's limits.
+pub fn decode_upright(bytes: &[u8], policy: &ImagePolicy) -> Result<RgbImage, ImagingError> {
+    let decoded = decode::decode(bytes, &policy.decode, u32::MAX)?;
+    Ok(decoded
+        .pixels
+        .upright_within(u32::MAX, decoded.orientation)?
+        .to_rgb())
+}
+
+fn read_within_limit(path: &Path, policy: &ImagePolicy) -> Result<Vec<u8>, ImagingError> {
     let size = std::fs::metadata(path)
         .map_err(|e| ImagingError::Unreadable(e.kind().to_string()))?
         .len();
@@ -243,8 +264,7 @@ pub fn prepare_file(
             max: policy.decode.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| ImagingError::Unreadable(e.kind().to_string()))?;
-    prepare_bytes(&bytes, role, policy)
+    std::fs::read(path).map_err(|e| ImagingError::Unreadable(e.kind().to_string()))
 }
 
 /// Prepares an encoded image (a file's content, a dropped file, an MJPEG still).
@@ -312,6 +332,27 @@ fn finish(
         source_long_edge,
         times,
     })
+}
+
+/// Prepares a document photo from a file as the kiosk uploads it: upright, rectified to the
+/// document's corners when the quality engine finds them whole in the frame.
+pub fn prepare_document_file(
+    path: &Path,
+    policy: &ImagePolicy,
+    quality: &crate::quality::QualitySettings,
+) -> Result<PreparedImage, ImagingError> {
+    let rgb = load_upright(path, policy)?;
+    prepare_document_pixels(rgb, policy, quality)
+}
+
+/// Prepares a document still as the kiosk uploads it (see `prepare_document_file`).
+pub fn prepare_document_pixels(
+    rgb: RgbImage,
+    policy: &ImagePolicy,
+    quality: &crate::quality::QualitySettings,
+) -> Result<PreparedImage, ImagingError> {
+    let (document, _) = crate::quality::document_for_upload(rgb, quality);
+    prepare_pixels(document, ImageRole::Document, policy)
 }
 
 /// Prepares several files in parallel (one per core), each result in input order.

@@ -1,0 +1,244 @@
+//! Measurements on a grey image: downscaling, sharpness, exposure, clipped highlights.
+
+use image::{GrayImage, RgbImage};
+
+/// The luma plane (BT.601, as JPEG stores it) of an RGB frame.
+pub fn luma_of(rgb: &RgbImage) -> GrayImage {
+    let mut luma = GrayImage::new(rgb.width(), rgb.height());
+    let buffer: &mut [u8] = &mut luma;
+    for (out, pixel) in buffer.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+        let [r, g, b] = [pixel[0], pixel[1], pixel[2]].map(u32::from);
+        // 0.299, 0.587, 0.114 in 16.16 fixed point; the sum of weights is 65536, so no overflow.
+        *out = ((19_595 * r + 38_470 * g + 7_471 * b + 32_768) >> 16) as u8;
+    }
+    luma
+}
+
+/// Averages `factor`x`factor` blocks: a fast, alias-free reduction for analysis.
+pub fn box_reduce(image: &GrayImage, factor: u32) -> GrayImage {
+    if factor <= 1 {
+        return image.clone();
+    }
+    let (width, height) = (image.width() / factor, image.height() / factor);
+    let mut out = GrayImage::new(width.max(1), height.max(1));
+    let source = image.as_raw();
+    let stride = image.width() as usize;
+    let area = factor * factor;
+    let mut sums = vec![0u32; width as usize];
+    for y in 0..height as usize {
+        sums.iter_mut().for_each(|sum| *sum = 0);
+        for row in 0..factor as usize {
+            let line = &source[(y * factor as usize + row) * stride..][..stride];
+            for (x, sum) in sums.iter_mut().enumerate() {
+                let start = x * factor as usize;
+                *sum += line[start..start + factor as usize]
+                    .iter()
+                    .map(|&v| u32::from(v))
+                    .sum::<u32>();
+            }
+        }
+        let buffer: &mut [u8] = &mut out;
+        let out_row = &mut buffer[y * width as usize..][..width as usize];
+        for (pixel, sum) in out_row.iter_mut().zip(&sums) {
+            *pixel = ((sum + area / 2) / area) as u8;
+        }
+    }
+    out
+}
+
+/// Sharpness: the variance of the second derivative, across and down, each as a share (in %)
+/// of the luma variance, the smaller of the two. Blur takes away the high frequencies and leaves
+/// the contrast, so the ratio falls; a hand moving blurs one direction only, which the smaller
+/// of the two directions catches where a plain Laplacian averages it away; dimming a picture
+/// scales numerator and denominator alike. Measured at a fixed scale by the callers (a
+/// rectified document, a resized face), so that it does not depend on distance.
+pub fn sharpness(image: &GrayImage) -> f32 {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    if width < 3 || height < 3 {
+        return 0.0;
+    }
+    let pixels = image.as_raw();
+    let mut across = Moments::default();
+    let mut down = Moments::default();
+    let mut luma = Moments::default();
+    for y in 1..height - 1 {
+        let row = &pixels[y * width..][..width];
+        let up = &pixels[(y - 1) * width..][..width];
+        let below = &pixels[(y + 1) * width..][..width];
+        for x in 1..width - 1 {
+            let centre = i32::from(row[x]);
+            across.add(f64::from(
+                i32::from(row[x - 1]) + i32::from(row[x + 1]) - 2 * centre,
+            ));
+            down.add(f64::from(
+                i32::from(up[x]) + i32::from(below[x]) - 2 * centre,
+            ));
+            luma.add(f64::from(centre));
+        }
+    }
+    let variance = luma.variance();
+    if variance < 1.0 {
+        return 0.0;
+    }
+    (100.0 * across.variance().min(down.variance()) / variance) as f32
+}
+
+/// Running sums for a variance.
+#[derive(Default)]
+struct Moments {
+    sum: f64,
+    squares: f64,
+    count: f64,
+}
+
+impl Moments {
+    fn add(&mut self, value: f64) {
+        self.sum += value;
+        self.squares += value * value;
+        self.count += 1.0;
+    }
+
+    fn variance(&self) -> f64 {
+        if self.count == 0.0 {
+            return 0.0;
+        }
+        self.squares / self.count - (self.sum / self.count).powi(2)
+    }
+}
+
+/// Stretches the luma so that its 1st and 99th percentiles become 0 and 255: edges and faces in
+/// a dim frame are then found as in a bright one (the exposure is judged separately).
+pub fn stretch_contrast(image: &mut GrayImage) {
+    let mut histogram = [0u64; 256];
+    for &value in image.as_raw() {
+        histogram[usize::from(value)] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let at = |share: f64| {
+        let wanted = (total as f64 * share).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        histogram
+            .iter()
+            .position(|&count| {
+                seen += count;
+                seen >= wanted
+            })
+            .unwrap_or(255) as i32
+    };
+    let (low, mut high) = (at(0.01), at(0.99));
+    if high - low < 8 {
+        return;
+    }
+    // At most three times the contrast: more would lift the noise of a dark frame into edges.
+    high = high.max(low + 85);
+    let table: Vec<u8> = (0..256)
+        .map(|v| ((v - low) * 255 / (high - low)).clamp(0, 255) as u8)
+        .collect();
+    let buffer: &mut [u8] = image;
+    for value in buffer.iter_mut() {
+        *value = table[usize::from(*value)];
+    }
+}
+
+/// The 5th, 50th and 95th luma percentiles.
+pub fn percentiles(image: &GrayImage) -> [u8; 3] {
+    let mut histogram = [0u64; 256];
+    for &value in image.as_raw() {
+        histogram[usize::from(value)] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let at = |share: f64| {
+        let wanted = (total as f64 * share).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (value, &count) in histogram.iter().enumerate() {
+            seen += count;
+            if seen >= wanted {
+                return value as u8;
+            }
+        }
+        255
+    };
+    [at(0.05), at(0.5), at(0.95)]
+}
+
+/// The largest 8-connected blob of pixels at or above `level`, as a share of the image. A
+/// specular reflection is one bright patch; a white card's paper, well exposed, stays below
+/// the clipping level, and scattered clipped specks (print, holograms) are no blob.
+pub fn largest_clipped_blob(image: &GrayImage, level: u8) -> f32 {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let pixels = image.as_raw();
+    let mut seen = vec![false; pixels.len()];
+    let mut stack = Vec::new();
+    let mut largest = 0usize;
+    for start in 0..pixels.len() {
+        if seen[start] || pixels[start] < level {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut size = 0usize;
+        while let Some(index) = stack.pop() {
+            size += 1;
+            let (x, y) = (index % width, index / width);
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx < 0 || ny < 0 || nx >= width as i64 || ny >= height as i64 {
+                        continue;
+                    }
+                    let next = ny as usize * width + nx as usize;
+                    if !seen[next] && pixels[next] >= level {
+                        seen[next] = true;
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+        largest = largest.max(size);
+    }
+    largest as f32 / pixels.len().max(1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_reduce_averages_blocks() {
+        let image = GrayImage::from_fn(4, 2, |x, _| image::Luma([if x < 2 { 10 } else { 30 }]));
+        let reduced = box_reduce(&image, 2);
+        assert_eq!(reduced.as_raw(), &[10, 30]);
+    }
+
+    #[test]
+    fn blur_lowers_sharpness_and_dimming_does_not() {
+        let checker = GrayImage::from_fn(64, 64, |x, y| {
+            image::Luma([if (x / 4 + y / 4) % 2 == 0 { 40 } else { 200 }])
+        });
+        let sharp = sharpness(&checker);
+        let blurred = sharpness(&image::imageops::blur(&checker, 2.0));
+        let dim = GrayImage::from_fn(64, 64, |x, y| image::Luma([checker.get_pixel(x, y)[0] / 2]));
+        assert!(blurred < sharp / 4.0, "{blurred} vs {sharp}");
+        assert!((sharpness(&dim) - sharp).abs() < sharp * 0.1);
+    }
+
+    #[test]
+    fn one_clipped_patch_is_a_blob_and_specks_are_not() {
+        let mut image = GrayImage::from_pixel(100, 100, image::Luma([120]));
+        for index in (0..10_000).step_by(97) {
+            let buffer: &mut [u8] = &mut image;
+            buffer[index] = 255;
+        }
+        assert!(largest_clipped_blob(&image, 250) < 0.001);
+        for y in 10..30 {
+            for x in 10..30 {
+                image.put_pixel(x, y, image::Luma([255]));
+            }
+        }
+        assert!((largest_clipped_blob(&image, 250) - 0.04).abs() < 0.002);
+        assert_eq!(
+            percentiles(&GrayImage::from_pixel(4, 4, image::Luma([7]))),
+            [7, 7, 7]
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! The capture quality engine: what the kiosk sees in a picture before it spends a token.
+//! Pure: frames in, reports out; no egui, tokio or camera code, so it runs on any thread and is
+//! tested on real pictures.
+//!
+//! - `analyze_document` finds the document's four corners and judges the document itself (its
+//!   size in the frame, whether it is cut off, sharp, glary, dark or bright);
+//! - `analyze_face` finds faces with SeetaFace's frontal model (shipped in `assets/models`) and
+//!   judges the face;
+//! - `crop_document` rectifies the document into an upright rectangle with a margin.
+//!
+//! Every judgement is a stable problem code, so that the capture screen, the journal and the
+//! `check` command speak of the same things.
+
+mod crop;
+mod document;
+mod face;
+mod measure;
+
+pub use crop::{crop_document, crop_size};
+pub use document::{DocumentMetrics, DocumentProblem, DocumentReport, analyze_document};
+pub use face::{FaceMetrics, FaceProblem, FaceReport, analyze_face};
+pub use measure::luma_of;
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+/// A point in the analysed image's pixel coordinates.
+pub type Corner = [f32; 2];
+
+/// The thresholds behind every verdict (`[quality]` in the config). The defaults come from the
+/// evaluation set's measurements (README, "Capture quality").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QualitySettings {
+    /// Rectify every uploaded document photo to its corners (with `crop_margin`).
+    pub crop_documents: bool,
+    /// Margin kept around a rectified document, as a share of its size (its edges stay visible
+    /// for fraud checks).
+    pub crop_margin: f32,
+    /// Narrowest document, in pixels across its long side: about 150 dpi on an ID-1 card, what an
+    /// MRZ reader needs.
+    pub min_document_px: u32,
+    /// Smallest share of the frame the document must cover.
+    pub min_document_fill: f32,
+    /// A corner closer than this share of the frame's short side to an edge is cut off.
+    pub edge_margin: f32,
+    /// Lowest document sharpness (high-frequency share of the contrast, at a fixed scale).
+    pub min_document_sharpness: f32,
+    /// Largest clipped highlight allowed, as a share of the document's area.
+    pub max_glare: f32,
+    /// Luma at or above which a pixel is clipped.
+    pub glare_level: u8,
+    /// Median luma below which a document or face is too dark.
+    pub dark_median: u8,
+    /// Median luma above which it is too bright.
+    pub bright_median: u8,
+    /// Smallest face width, as a share of the frame's width.
+    pub min_face_width: f32,
+    /// Furthest the face's centre may be from the frame's, as a share of the frame's width.
+    pub max_face_offset: f32,
+    /// Lowest face sharpness.
+    pub min_face_sharpness: f32,
+}
+
+impl Default for QualitySettings {
+    fn default() -> Self {
+        Self {
+            crop_documents: true,
+            crop_margin: 0.04,
+            min_document_px: 500,
+            min_document_fill: 0.12,
+            edge_margin: 0.02,
+            min_document_sharpness: 2.0,
+            max_glare: 0.004,
+            glare_level: 250,
+            dark_median: 45,
+            bright_median: 235,
+            min_face_width: 0.08,
+            max_face_offset: 0.22,
+            min_face_sharpness: 0.25,
+        }
+    }
+}
+
+impl QualitySettings {
+    /// Checks every value's range; names the key that is wrong.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let share = |key: &'static str, value: f32, max: f32| {
+            if value.is_finite() && (0.0..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err((key, format!("must be between 0 and {max}")))
+            }
+        };
+        share("quality.crop_margin", self.crop_margin, 0.25)?;
+        share("quality.min_document_fill", self.min_document_fill, 1.0)?;
+        share("quality.edge_margin", self.edge_margin, 0.2)?;
+        share("quality.max_glare", self.max_glare, 1.0)?;
+        share("quality.min_face_width", self.min_face_width, 1.0)?;
+        share("quality.max_face_offset", self.max_face_offset, 1.0)?;
+        share(
+            "quality.min_document_sharpness",
+            self.min_document_sharpness,
+            1000.0,
+        )?;
+        share(
+            "quality.min_face_sharpness",
+            self.min_face_sharpness,
+            1000.0,
+        )?;
+        if !(100..=10_000).contains(&self.min_document_px) {
+            return Err((
+                "quality.min_document_px",
+                "must be 100 to 10000 pixels".into(),
+            ));
+        }
+        if self.dark_median >= self.bright_median {
+            return Err((
+                "quality.dark_median",
+                "must be below quality.bright_median".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The document photo as it is uploaded: rectified to its corners with the configured margin
+/// when the engine finds a document that is whole in the frame (and `crop_documents` is on);
+/// otherwise as it was, so that nothing the customer showed is cut away by a wrong outline.
+pub fn document_for_upload(
+    rgb: RgbImage,
+    settings: &QualitySettings,
+) -> (RgbImage, DocumentReport) {
+    let report = analyze_document(&luma_of(&rgb), settings);
+    let whole = !report.problems.contains(&DocumentProblem::CutOff);
+    match report.corners {
+        Some(corners) if settings.crop_documents && whole => {
+            let cropped = crop_document(&rgb, &corners, settings.crop_margin);
+            // The full frame is a customer's photo too: wiped before it is freed.
+            let mut source = rgb;
+            crate::imaging::wipe_slice(&mut source);
+            (cropped, report)
+        }
+        _ => (rgb, report),
+    }
+}
