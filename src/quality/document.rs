@@ -25,6 +25,9 @@ const WORK_EDGE: u32 = 640;
 const MEASURE_WIDTH: u32 = 640;
 /// Smallest candidate, as a share of the reduced frame.
 const MIN_CANDIDATE_AREA: f64 = 0.02;
+/// Largest candidate: a quadrilateral covering more of the frame is the frame's own outline
+/// traced through a texture (a document that close would be cut off anyway).
+const MAX_CANDIDATE_AREA: f64 = 0.8;
 /// Least share of a candidate's perimeter that must lie on edges.
 const MIN_EDGE_SUPPORT: f32 = 0.55;
 /// Long side over short side of plausible documents, with room for perspective: ID-1 cards
@@ -219,6 +222,19 @@ fn find_at_scale(luma: &GrayImage, factor: u32) -> Option<(f32, Found)> {
     // (a border touched by background clutter, which closing would merge with it).
     let mut contours = imageproc::contours::find_contours::<i32>(&closed);
     contours.extend(imageproc::contours::find_contours::<i32>(&edges));
+    // And the outlines of the light and of the dark regions (Otsu's split, opened so that
+    // thin bridges to the background break): paper on a darker desk, or the reverse, is one
+    // region even where its edge is too soft or too busy for the edge detector.
+    let level = imageproc::contrast::otsu_level(&work);
+    for kind in [
+        imageproc::contrast::ThresholdType::Binary,
+        imageproc::contrast::ThresholdType::BinaryInverted,
+    ] {
+        let regions = imageproc::contrast::threshold(&work, level, kind);
+        let opened =
+            imageproc::morphology::open(&regions, imageproc::distance_transform::Norm::LInf, 2);
+        contours.extend(imageproc::contours::find_contours::<i32>(&opened));
+    }
     let mut best: Option<(f32, Found)> = None;
     for contour in &contours {
         if contour.points.len() < 20 {
@@ -233,14 +249,16 @@ fn find_at_scale(luma: &GrayImage, factor: u32) -> Option<(f32, Found)> {
         };
         // The hull's corners, or the refitted sides' (better unless a side's refit went
         // astray): whichever the edges back more.
-        let refined = refine(&quad, &edges);
+        let refined = refine(&quad, &gradients);
         // Refitting from a refit settles sides that the hull's corners had pulled astray.
-        let twice = refined.as_ref().and_then(|quad| refine(quad, &edges));
+        let twice = refined.as_ref().and_then(|quad| refine(quad, &gradients));
         let Some((quad, support)) = [Some(quad), refined, twice]
             .into_iter()
             .flatten()
             .filter(|quad| {
-                on_frame_border(quad, work.width(), work.height()) < 3 && plausible_angles(quad)
+                near_frame_border(quad, work.width(), work.height(), 0.06) < 3
+                    && plausible_angles(quad)
+                    && f64::from(polygon_area(quad)) < MAX_CANDIDATE_AREA * frame_area
             })
             .map(|quad| {
                 let support = edge_support(&gradients, &quad, work.width(), work.height());
@@ -351,7 +369,8 @@ fn order_corners(mut corners: [Corner; 4]) -> [Corner; 4] {
 /// corners of the traced outline. Along each side, at regular steps, the outermost edge pixel
 /// within a narrow band is taken (the document's border lies outside its print); the fit is
 /// repeated once without the points far from the first line.
-fn refine(quad: &[Corner; 4], edges: &GrayImage) -> Option<[Corner; 4]> {
+fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
+    let edges = gradients.edges;
     let (width, height) = (edges.width() as i32, edges.height() as i32);
     let centre = [
         quad.iter().map(|c| c[0]).sum::<f32>() / 4.0,
@@ -377,16 +396,31 @@ fn refine(quad: &[Corner; 4], edges: &GrayImage) -> Option<[Corner; 4]> {
         for step in 0..steps {
             let t = 0.1 + 0.8 * step as f32 / (steps - 1) as f32;
             let base = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
-            let outermost = (-band..=band).rev().find_map(|offset| {
+            // The strongest edge facing across the side (a soft shadow's edge is weaker than
+            // the document's own), the outermost of equals (print lies inside).
+            let mut strongest: Option<(f32, Corner)> = None;
+            for offset in (-band..=band).rev() {
                 let x = (base[0] + offset as f32 * normal[0]).round() as i32;
                 let y = (base[1] + offset as f32 * normal[1]).round() as i32;
-                (x >= 0
-                    && y >= 0
-                    && x < width
-                    && y < height
-                    && edges.get_pixel(x as u32, y as u32)[0] > 0)
-                    .then_some([x as f32, y as f32])
-            });
+                if x < 0 || y < 0 || x >= width || y >= height {
+                    continue;
+                }
+                let (px, py) = (x as u32, y as u32);
+                if edges.get_pixel(px, py)[0] == 0 {
+                    continue;
+                }
+                let gx = f32::from(gradients.x.get_pixel(px, py)[0]);
+                let gy = f32::from(gradients.y.get_pixel(px, py)[0]);
+                let across = gx * normal[0] + gy * normal[1];
+                let magnitude = gx * gx + gy * gy;
+                if across * across < 0.82 * magnitude {
+                    continue;
+                }
+                if strongest.is_none_or(|(best, _)| magnitude > best) {
+                    strongest = Some((magnitude, [x as f32, y as f32]));
+                }
+            }
+            let outermost = strongest.map(|(_, point)| point);
             points.extend(outermost);
         }
         if points.len() < steps / 3 {
@@ -478,8 +512,13 @@ fn plausible_angles(quad: &[Corner; 4]) -> bool {
 
 /// How many corners lie on the frame's border (within 2% of its size).
 fn on_frame_border(quad: &[Corner; 4], width: u32, height: u32) -> usize {
+    near_frame_border(quad, width, height, 0.02)
+}
+
+/// How many corners lie within `share` of the frame's short side of its border.
+fn near_frame_border(quad: &[Corner; 4], width: u32, height: u32, share: f32) -> usize {
     let (w, h) = (width as f32, height as f32);
-    let margin = 0.02 * w.min(h);
+    let margin = share * w.min(h);
     quad.iter()
         .filter(|[x, y]| {
             *x <= margin || *y <= margin || *x >= w - 1.0 - margin || *y >= h - 1.0 - margin
@@ -508,6 +547,10 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
         let length = distance(a, b).max(1.0);
         let normal = [-(b[1] - a[1]) / length, (b[0] - a[0]) / length];
         let steps = (length as u32).clamp(8, 400);
+        // Hits whose gradient points out of the quadrilateral, and into it. A document's side
+        // is one contrast (paper lighter, or darker, than what lies beyond) along its length;
+        // a line through unrelated structures changes sign, so only the larger count counts.
+        let (mut outward, mut inward) = (0u32, 0u32);
         for step in 0..steps {
             let t = (step as f32 + 0.5) / steps as f32;
             let (x, y) = (
@@ -515,24 +558,33 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
                 (a[1] + t * (b[1] - a[1])).round() as i32,
             );
             samples += 1;
-            let hit = (-2..=2).any(|dy| {
-                (-2..=2).any(|dx| {
+            let mut sign = 0i8;
+            'search: for dy in -2..=2 {
+                for dx in -2..=2 {
                     let (nx, ny) = (x + dx, y + dy);
                     if nx < 0 || ny < 0 || nx >= width || ny >= height {
-                        return false;
+                        continue;
                     }
                     let (nx, ny) = (nx as u32, ny as u32);
                     if edges.get_pixel(nx, ny)[0] == 0 {
-                        return false;
+                        continue;
                     }
                     let gx = f32::from(gradients.x.get_pixel(nx, ny)[0]);
                     let gy = f32::from(gradients.y.get_pixel(nx, ny)[0]);
                     let along_normal = gx * normal[0] + gy * normal[1];
-                    along_normal * along_normal >= ALIGNED * (gx * gx + gy * gy)
-                })
-            });
-            on_edge += u32::from(hit);
+                    if along_normal * along_normal >= ALIGNED * (gx * gx + gy * gy) {
+                        sign = if along_normal > 0.0 { 1 } else { -1 };
+                        break 'search;
+                    }
+                }
+            }
+            match sign {
+                1 => outward += 1,
+                -1 => inward += 1,
+                _ => {}
+            }
         }
+        on_edge += outward.max(inward);
     }
     on_edge as f32 / samples.max(1) as f32
 }
