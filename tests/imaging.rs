@@ -829,7 +829,7 @@ mod quality {
         // 90%) are not reached yet: the outline is missed on some cluttered backgrounds.
         let (good_frames, good_usable, _) = counts[&DocClass::Good];
         assert!(
-            share(good_usable, good_frames) >= 70.0,
+            share(good_usable, good_frames) >= 75.0,
             "good documents accepted: {counts:?}"
         );
         for (class, (frames, usable, _)) in &counts {
