@@ -26,25 +26,33 @@ impl Drop for Running {
 
 /// Starts Xvfb on a free display (it writes the number it chose) and returns it.
 fn start_xvfb() -> (Running, String) {
-    let mut xvfb = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x800x24",
-            "-nolisten",
-            "tcp",
-        ])
+    let mut xvfb = Command::new("Xvfb");
+    xvfb.args([
+        "-displayfd",
+        "1",
+        "-screen",
+        "0",
+        "1280x800x24",
+        "-nolisten",
+        "tcp",
+    ]);
+    let (xvfb, display) = start_and_read_line(xvfb, "Xvfb");
+    (xvfb, format!(":{display}"))
+}
+
+/// Starts `command` and returns it with the first line it prints (a display number, a bus
+/// address).
+fn start_and_read_line(mut command: Command, what: &str) -> (Running, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .expect("Xvfb is needed: run scripts/deps-debian.sh");
+        .unwrap_or_else(|_| panic!("{what} is needed: run scripts/deps-debian.sh"));
     let mut line = String::new();
-    BufReader::new(xvfb.stdout.take().unwrap())
+    BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    (Running(xvfb), format!(":{}", line.trim()))
+    (Running(child), line.trim().to_owned())
 }
 
 fn screenshot(display: &str) -> Option<image::RgbImage> {
@@ -110,17 +118,9 @@ struct AccessibilityBus {
 }
 
 fn start_accessibility_bus(display: &str) -> AccessibilityBus {
-    let mut dbus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon is needed: run scripts/deps-debian.sh");
-    let mut address = String::new();
-    BufReader::new(dbus.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    let address = address.trim().to_owned();
+    let mut dbus = Command::new("dbus-daemon");
+    dbus.args(["--session", "--nofork", "--print-address=1"]);
+    let (dbus, address) = start_and_read_line(dbus, "dbus-daemon");
     let launcher = Command::new("/usr/libexec/at-spi-bus-launcher")
         .arg("--launch-immediately")
         .env("DBUS_SESSION_BUS_ADDRESS", &address)
@@ -159,7 +159,7 @@ fn start_accessibility_bus(display: &str) -> AccessibilityBus {
     }
     AccessibilityBus {
         address,
-        _dbus: Running(dbus),
+        _dbus: dbus,
         _launcher: Running(launcher),
     }
 }

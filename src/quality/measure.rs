@@ -106,31 +106,49 @@ impl Moments {
     }
 }
 
-/// Stretches the luma so that its 1st and 99th percentiles become 0 and 255: edges and faces in
-/// a dim frame are then found as in a bright one (the exposure is judged separately).
-pub fn stretch_contrast(image: &mut GrayImage) {
-    let mut histogram = [0u64; 256];
-    for &value in image.as_raw() {
-        histogram[usize::from(value)] += 1;
+/// A luma histogram, for percentiles.
+struct Histogram {
+    counts: [u64; 256],
+    total: u64,
+}
+
+impl Histogram {
+    fn of(image: &GrayImage) -> Histogram {
+        let mut counts = [0u64; 256];
+        for &value in image.as_raw() {
+            counts[usize::from(value)] += 1;
+        }
+        Histogram {
+            counts,
+            total: image.as_raw().len() as u64,
+        }
     }
-    let total: u64 = histogram.iter().sum();
-    let at = |share: f64| {
-        let wanted = (total as f64 * share).ceil().max(1.0) as u64;
+
+    /// The lowest level at or below which `share` of the pixels lie.
+    fn percentile(&self, share: f64) -> u8 {
+        let wanted = (self.total as f64 * share).ceil().max(1.0) as u64;
         let mut seen = 0;
-        histogram
+        self.counts
             .iter()
             .position(|&count| {
                 seen += count;
                 seen >= wanted
             })
-            .unwrap_or(255) as i32
-    };
-    let (low, mut high) = (at(0.01), at(0.99));
+            .unwrap_or(255) as u8
+    }
+}
+
+/// Stretches the luma so that its 1st and 99th percentiles become 0 and 255: edges and faces in
+/// a dim frame are then found as in a bright one (the exposure is judged separately).
+pub fn stretch_contrast(image: &mut GrayImage) {
+    let histogram = Histogram::of(image);
+    let low = i32::from(histogram.percentile(0.01));
+    let high = i32::from(histogram.percentile(0.99));
     if high - low < 8 {
         return;
     }
     // At most three times the contrast: more would lift the noise of a dark frame into edges.
-    high = high.max(low + 85);
+    let high = high.max(low + 85);
     let table: Vec<u8> = (0..256)
         .map(|v| ((v - low) * 255 / (high - low)).clamp(0, 255) as u8)
         .collect();
@@ -142,23 +160,8 @@ pub fn stretch_contrast(image: &mut GrayImage) {
 
 /// The 5th, 50th and 95th luma percentiles.
 pub fn percentiles(image: &GrayImage) -> [u8; 3] {
-    let mut histogram = [0u64; 256];
-    for &value in image.as_raw() {
-        histogram[usize::from(value)] += 1;
-    }
-    let total: u64 = histogram.iter().sum();
-    let at = |share: f64| {
-        let wanted = (total as f64 * share).ceil().max(1.0) as u64;
-        let mut seen = 0;
-        for (value, &count) in histogram.iter().enumerate() {
-            seen += count;
-            if seen >= wanted {
-                return value as u8;
-            }
-        }
-        255
-    };
-    [at(0.05), at(0.5), at(0.95)]
+    let histogram = Histogram::of(image);
+    [0.05, 0.5, 0.95].map(|share| histogram.percentile(share))
 }
 
 /// The largest 8-connected blob of pixels at or above `level`, as a share of the image. A
