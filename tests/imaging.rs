@@ -841,7 +841,7 @@ mod quality {
             }
         }
         assert!(
-            share(within, corner_errors.len()) >= 72.0,
+            share(within, corner_errors.len()) >= 78.0,
             "corners: {within} of {}",
             corner_errors.len()
         );

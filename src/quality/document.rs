@@ -396,9 +396,10 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
         for step in 0..steps {
             let t = 0.1 + 0.8 * step as f32 / (steps - 1) as f32;
             let base = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
-            // The strongest edge facing across the side (a soft shadow's edge is weaker than
-            // the document's own), the outermost of equals (print lies inside).
-            let mut strongest: Option<(f32, Corner)> = None;
+            // Of the edges facing across the side, the outermost that is at least half as
+            // strong as the strongest: print lies inside the border, and a soft drop shadow's
+            // edge outside it is much weaker than the document's own.
+            let mut aligned: Vec<(f32, Corner)> = Vec::new();
             for offset in (-band..=band).rev() {
                 let x = (base[0] + offset as f32 * normal[0]).round() as i32;
                 let y = (base[1] + offset as f32 * normal[1]).round() as i32;
@@ -413,13 +414,13 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
                 let gy = f32::from(gradients.y.get_pixel(px, py)[0]);
                 let across = gx * normal[0] + gy * normal[1];
                 let magnitude = gx * gx + gy * gy;
-                if across * across < 0.82 * magnitude {
-                    continue;
-                }
-                if strongest.is_none_or(|(best, _)| magnitude > best) {
-                    strongest = Some((magnitude, [x as f32, y as f32]));
+                if across * across >= 0.82 * magnitude {
+                    aligned.push((magnitude, [x as f32, y as f32]));
                 }
             }
+            let peak = aligned.iter().map(|(m, _)| *m).fold(0.0f32, f32::max);
+            // Magnitudes are squared: half the strength is a quarter.
+            let strongest = aligned.into_iter().find(|(m, _)| *m >= 0.25 * peak);
             let outermost = strongest.map(|(_, point)| point);
             points.extend(outermost);
         }
