@@ -69,25 +69,28 @@ fn has_colour(image: &image::RgbImage, colour: [u8; 3]) -> bool {
     image.pixels().filter(|p| p.0 == colour).count() > 200
 }
 
+/// The kiosk binary in demo mode (no credentials) on `display`, with `config`.
+fn kiosk(config: &std::path::Path, display: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_markid-kiosk"));
+    command
+        .arg("--config")
+        .arg(config)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("MARKID_API_KEY")
+        .env_remove("MARKID_API_SECRET")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 #[test]
 fn demo_window_shows_the_welcome_screen() {
     let (_xvfb, display) = start_xvfb();
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("config.toml");
     std::fs::write(&config, "").unwrap();
-    let _kiosk = Running(
-        Command::new(env!("CARGO_BIN_EXE_markid-kiosk"))
-            .arg("--config")
-            .arg(&config)
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("MARKID_API_KEY")
-            .env_remove("MARKID_API_SECRET")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _kiosk = Running(kiosk(&config, &display).spawn().unwrap());
     // No credentials in the config: demo mode, so the DEMO badge and the Start button show.
     let demo_badge = [0xB4, 0x53, 0x09];
     let start_button = [0x1D, 0x4E, 0xD8];
@@ -282,20 +285,12 @@ fn a_real_window_left_alone_warns_ends_the_session_and_returns_by_itself() {
     )
     .unwrap();
     let _kiosk = Running(
-        Command::new(env!("CARGO_BIN_EXE_markid-kiosk"))
-            .arg("--config")
-            .arg(&config)
-            .env("DISPLAY", &display)
+        kiosk(&config, &display)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("MARKID_LOG_DIR", &logs)
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("MARKID_API_KEY")
-            .env_remove("MARKID_API_SECRET")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
