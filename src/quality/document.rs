@@ -366,12 +366,9 @@ fn order_corners(mut corners: [Corner; 4]) -> [Corner; 4] {
 
 /// Refits each side as the least-squares line through the edge pixels along it and intersects
 /// neighbouring sides: the corners of the straight edges, not of the rounded or fingered
-/// corners of the traced outline. Along each side, at regular steps, the outermost edge pixel
-/// within a narrow band is taken (the document's border lies outside its print); the fit is
-/// repeated once without the points far from the first line.
+/// corners of the traced outline. Along each side, at regular steps, one edge pixel facing
+/// across it is taken within a band (see below); the fit is trimmed of far points and repeated.
 fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
-    let edges = gradients.edges;
-    let (width, height) = (edges.width() as i32, edges.height() as i32);
     let centre = [
         quad.iter().map(|c| c[0]).sum::<f32>() / 4.0,
         quad.iter().map(|c| c[1]).sum::<f32>() / 4.0,
@@ -403,18 +400,7 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
             for offset in (-band..=band).rev() {
                 let x = (base[0] + offset as f32 * normal[0]).round() as i32;
                 let y = (base[1] + offset as f32 * normal[1]).round() as i32;
-                if x < 0 || y < 0 || x >= width || y >= height {
-                    continue;
-                }
-                let (px, py) = (x as u32, y as u32);
-                if edges.get_pixel(px, py)[0] == 0 {
-                    continue;
-                }
-                let gx = f32::from(gradients.x.get_pixel(px, py)[0]);
-                let gy = f32::from(gradients.y.get_pixel(px, py)[0]);
-                let across = gx * normal[0] + gy * normal[1];
-                let magnitude = gx * gx + gy * gy;
-                if across * across >= 0.82 * magnitude {
+                if let Some((_, magnitude)) = gradients.edge_across(x, y, normal) {
                     aligned.push((magnitude, [x as f32, y as f32]));
                 }
             }
@@ -511,6 +497,28 @@ fn plausible_angles(quad: &[Corner; 4]) -> bool {
     })
 }
 
+impl Gradients<'_> {
+    /// At an edge pixel whose gradient runs across a line with unit `normal` (within about
+    /// 25°): the gradient's component along the normal (its sign is the contrast's direction)
+    /// and its squared magnitude. None off the image, off the edges, or along the line.
+    fn edge_across(&self, x: i32, y: i32, normal: Corner) -> Option<(f32, f32)> {
+        let (width, height) = self.edges.dimensions();
+        if x < 0 || y < 0 || x >= width as i32 || y >= height as i32 {
+            return None;
+        }
+        let (x, y) = (x as u32, y as u32);
+        if self.edges.get_pixel(x, y)[0] == 0 {
+            return None;
+        }
+        let gx = f32::from(self.x.get_pixel(x, y)[0]);
+        let gy = f32::from(self.y.get_pixel(x, y)[0]);
+        let across = gx * normal[0] + gy * normal[1];
+        let magnitude = gx * gx + gy * gy;
+        // cos(25°)^2: the gradient's share along the normal, squared.
+        (across * across >= 0.82 * magnitude).then_some((across, magnitude))
+    }
+}
+
 /// How many corners lie on the frame's border (within 2% of its size).
 fn on_frame_border(quad: &[Corner; 4], width: u32, height: u32) -> usize {
     near_frame_border(quad, width, height, 0.02)
@@ -532,12 +540,8 @@ fn near_frame_border(quad: &[Corner; 4], width: u32, height: u32, share: f32) ->
 /// edge; a texture has edges everywhere but in every direction, so a line drawn through it
 /// finds few that face the right way.
 fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h: u32) -> f32 {
-    let edges = gradients.edges;
-    let (width, height) = (edges.width() as i32, edges.height() as i32);
     // A side along the frame's border is where the frame cuts the document: it has no edge.
     let on_border = |c: &Corner| on_frame_border(&[*c; 4], frame_w, frame_h) > 0;
-    // cos(25°)^2: the gradient's share along the side's normal, squared.
-    const ALIGNED: f32 = 0.82;
     let mut on_edge = 0u32;
     let mut samples = 0u32;
     for side in 0..4 {
@@ -562,19 +566,8 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
             let mut sign = 0i8;
             'search: for dy in -2..=2 {
                 for dx in -2..=2 {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx < 0 || ny < 0 || nx >= width || ny >= height {
-                        continue;
-                    }
-                    let (nx, ny) = (nx as u32, ny as u32);
-                    if edges.get_pixel(nx, ny)[0] == 0 {
-                        continue;
-                    }
-                    let gx = f32::from(gradients.x.get_pixel(nx, ny)[0]);
-                    let gy = f32::from(gradients.y.get_pixel(nx, ny)[0]);
-                    let along_normal = gx * normal[0] + gy * normal[1];
-                    if along_normal * along_normal >= ALIGNED * (gx * gx + gy * gy) {
-                        sign = if along_normal > 0.0 { 1 } else { -1 };
+                    if let Some((across, _)) = gradients.edge_across(x + dx, y + dy, normal) {
+                        sign = if across > 0.0 { 1 } else { -1 };
                         break 'search;
                     }
                 }
