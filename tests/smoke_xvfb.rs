@@ -229,6 +229,22 @@ impl ScreenReader<'_> {
         }
     }
 
+    /// From Welcome through a passport's two photos (synthetic camera) to the summary; returns
+    /// when the last press began and when the summary was first seen.
+    fn passport_to_summary(&self) -> (Instant, Instant) {
+        self.press("Start");
+        self.press("Passport");
+        self.press("Take photo");
+        self.press("Use this photo");
+        self.press("Take photo");
+        // The face's review: the summary follows the last press.
+        self.wait_for("Use this photo", Duration::from_secs(20));
+        let pressed = Instant::now();
+        self.press("Use this photo");
+        let shown = self.wait_for("Ready to send", Duration::from_secs(20));
+        (pressed, shown)
+    }
+
     /// Waits, touching nothing, for the idle warning and then for Welcome; checks both came on
     /// time and that the screen stayed put before the warning. The screen appeared between
     /// `pressed` (just before the press that led to it) and `shown` (when the reader first saw
@@ -307,25 +323,11 @@ fn a_real_window_left_alone_warns_ends_the_session_and_returns_by_itself() {
     reader.left_alone(pressed, shown, "Which document do you have?");
 
     // 2. The summary, with the customer's photos in full view.
-    reader.press("Start");
-    reader.press("Passport");
-    reader.press("Take photo");
-    reader.press("Use this photo");
-    reader.press("Take photo");
-    // The face's review: the summary follows the last press.
-    reader.wait_for("Use this photo", Duration::from_secs(20));
-    let pressed = Instant::now();
-    reader.press("Use this photo");
-    let shown = reader.wait_for("Ready to send", Duration::from_secs(20));
+    let (pressed, shown) = reader.passport_to_summary();
     reader.left_alone(pressed, shown, "Ready to send");
 
     // 3. Sent: the thank-you screen returns to Welcome by itself.
-    reader.press("Start");
-    reader.press("Passport");
-    for _photo in 0..2 {
-        reader.press("Take photo");
-        reader.press("Use this photo");
-    }
+    reader.passport_to_summary();
     reader.press("Send");
     let thanked = reader.wait_for("Thank you! Your photos were sent.", Duration::from_secs(30));
     let back = reader.wait_for(WELCOME_TITLE, Duration::from_secs(10));
