@@ -29,6 +29,8 @@ fn settings(base_url: &str, secret: &str) -> ClientSettings {
         connect_timeout: Duration::from_secs(2),
         token_timeout: Duration::from_secs(5),
         process_timeout: Duration::from_secs(5),
+        upload_stall_timeout: Duration::from_secs(5),
+        answer_timeout: Duration::from_secs(5),
         token_retries: 2,
         max_backoff: Duration::from_secs(2),
     }
@@ -316,6 +318,95 @@ async fn slow_process_times_out_without_resending() {
         ),
         "{error:?}"
     );
+    assert_eq!(simulator.stats().process_calls, 1);
+}
+
+/// A client whose upload watch is short, under a 60 s overall cap that must not be what ends
+/// the call; with `fault` on /process.
+async fn watched_client(fault: Fault) -> (SimulatorHandle, MarkIdClient, TokenSession) {
+    let (simulator, _) = setup().await;
+    let mut watched = settings(&simulator.base_url(), DEMO_SECRET);
+    watched.process_timeout = Duration::from_secs(60);
+    watched.upload_stall_timeout = Duration::from_millis(1500);
+    watched.answer_timeout = Duration::from_millis(2500);
+    let client = MarkIdClient::new(watched).unwrap();
+    let session = client.create_token(&token_request()).await.unwrap();
+    simulator.set_fault(FaultPlan::always(fault, Some(Endpoint::Process)));
+    (simulator, client, session)
+}
+
+#[tokio::test]
+async fn a_server_that_takes_the_body_and_never_answers_fails_after_the_answer_timeout() {
+    let (simulator, client, session) = watched_client(Fault::Hang).await;
+    let progress = Arc::new(Mutex::new(Vec::new()));
+    let seen = progress.clone();
+    let on_progress: markid_kiosk::api::ProgressCallback =
+        Arc::new(move |p: UploadProgress| seen.lock().unwrap().push(p));
+    let started = Instant::now();
+    let error = client
+        .process(&process_request(&session, ID_CARD_SLOTS), on_progress)
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(
+            error,
+            ApiError::Network {
+                failure: NetworkFailure::NoAnswer,
+                token_spent: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(2400) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    // The whole body went: the screen can say that it waits for the answer.
+    let last = *progress.lock().unwrap().last().unwrap();
+    assert!(last.total > 0 && last.sent == last.total, "{last:?}");
+    assert!(error.staff_text().contains("api.answer_timeout_secs"));
+    assert_eq!(simulator.stats().process_calls, 1);
+}
+
+#[tokio::test]
+async fn an_upload_the_connection_stops_taking_fails_after_the_stall_timeout() {
+    let (_simulator, client, session) = watched_client(Fault::Stall).await;
+    // 15 MB: far more than the loopback socket buffers hold, so the sender must stop.
+    let mut request = process_request(&session, ID_CARD_SLOTS);
+    for slot in ID_CARD_SLOTS {
+        request.images.set(*slot, "A".repeat(5_000_000));
+    }
+    let started = Instant::now();
+    let error = client.process(&request, no_progress()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            ApiError::Network {
+                failure: NetworkFailure::Stalled,
+                token_spent: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(error.staff_text().contains("api.upload_stall_secs"));
+}
+
+#[tokio::test]
+async fn a_slow_answer_within_the_answer_timeout_is_taken() {
+    let (simulator, client, session) =
+        watched_client(Fault::Slow(Duration::from_millis(1200))).await;
+    client
+        .process(&process_request(&session, ID_CARD_SLOTS), no_progress())
+        .await
+        .unwrap();
     assert_eq!(simulator.stats().process_calls, 1);
 }
 

@@ -3,7 +3,7 @@
 
 use std::error::Error as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -27,8 +27,13 @@ pub struct ClientSettings {
     pub connect_timeout: Duration,
     /// Time allowed for a whole token call.
     pub token_timeout: Duration,
-    /// Time allowed for a whole /process call, upload included (20 MB on a slow line).
+    /// Time allowed for a whole /process call, upload included (20 MB on a slow line): the cap
+    /// over the two below.
     pub process_timeout: Duration,
+    /// The /process upload fails when the connection takes no byte of the body for this long.
+    pub upload_stall_timeout: Duration,
+    /// The /process call fails when no answer comes this long after the last byte was sent.
+    pub answer_timeout: Duration,
     /// How many times a transient token failure is retried.
     pub token_retries: u32,
     /// The longest wait between two tries, also the cap on a 429's Retry-After.
@@ -297,29 +302,7 @@ impl MarkIdClient {
             .await
             .map_err(|error| network_error(endpoint, &error, false))?;
         let (status, retry_after, body) = read_answer(endpoint, response, false).await?;
-        if !(200..300).contains(&status) {
-            return Err(ApiError::Http {
-                endpoint,
-                failure: HttpFailure::from_body(status, &body, retry_after),
-            });
-        }
-        let unexpected = |problem: &str| ApiError::UnexpectedAnswer {
-            endpoint,
-            status,
-            problem: problem.to_owned(),
-        };
-        let response: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|_| unexpected("its body is not the expected JSON object"))?;
-        let auth_token = response.auth_token.clone().filter(|t| !t.is_empty());
-        let auth_token = auth_token.ok_or_else(|| unexpected("it carries no authToken"))?;
-        let scan_ref = response.scan_ref.clone().unwrap_or_default();
-        let client_id = response.client_id.clone().unwrap_or_default();
-        Ok(TokenSession {
-            auth_token,
-            scan_ref,
-            client_id,
-            response,
-        })
+        parse_token_answer(status, retry_after, &body)
     }
 
     /// POST /api/v2/process, streaming the body and reporting progress. It is never re-sent once
@@ -338,6 +321,61 @@ impl MarkIdClient {
                 problem: format!("the request could not be encoded: {error}"),
             }
         })?);
+        let total = body.len() as u64;
+        // The overall `process_timeout` alone would hold a customer for minutes when a server
+        // takes the body and never answers: a watch on the upload ends it much sooner.
+        let watch = Arc::new(UploadWatch::new());
+        let watched: ProgressCallback = {
+            let watch = watch.clone();
+            Arc::new(move |progress| {
+                watch.saw(progress);
+                on_progress(progress);
+            })
+        };
+        let stall = self.settings.upload_stall_timeout;
+        let answer_wait = self.settings.answer_timeout;
+        let outcome = tokio::select! {
+            answer = self.send_process(body.clone(), watched.clone()) => answer,
+            failure = watch.expiry(stall, answer_wait) => Err(ApiError::Network {
+                endpoint,
+                failure,
+                token_spent: true,
+                detail: match failure {
+                    NetworkFailure::Stalled => format!(
+                        "the connection took no byte of the upload for {} s",
+                        stall.as_secs()
+                    ),
+                    _ => format!(
+                        "no answer came {} s after the last byte was sent",
+                        answer_wait.as_secs()
+                    ),
+                },
+            }),
+        };
+        // The request (and its copies of the body) is gone: the photos' Base64 can be wiped.
+        wipe_sent_body(body);
+        let (status, retry_after, answer) = outcome?;
+        watched(UploadProgress { sent: total, total });
+        match parse_process_answer(status, retry_after, &answer) {
+            Ok(()) => {
+                tracing::info!(bytes = total, "images accepted for processing");
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!("images not accepted: {error}");
+                Err(error)
+            }
+        }
+    }
+
+    /// Sends the /process body (again only when the connection failed before any byte left)
+    /// and reads the answer.
+    async fn send_process(
+        &self,
+        body: Bytes,
+        on_progress: ProgressCallback,
+    ) -> Result<(u16, Option<Duration>, Bytes), ApiError> {
+        let endpoint = Endpoint::Process;
         let total = body.len() as u64;
         let mut attempt = 0;
         let response = loop {
@@ -363,30 +401,65 @@ impl MarkIdClient {
                         "process call could not connect, retrying: {}",
                         error_chain(&error)
                     );
+                    // Waiting to retry is not a stalled upload.
+                    on_progress(UploadProgress { sent: 0, total });
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Err(error) => {
-                    wipe_sent_body(body);
-                    return Err(network_error(endpoint, &error, !error.is_connect()));
-                }
+                Err(error) => return Err(network_error(endpoint, &error, !error.is_connect())),
             }
         };
-        let answer = read_answer(endpoint, response, true).await;
-        wipe_sent_body(body);
-        let (status, retry_after, body) = answer?;
-        on_progress(UploadProgress { sent: total, total });
-        let failure = HttpFailure::from_body(status, &body, retry_after);
-        // Success is "a response with a positive 200 status" and no message; a 2xx that carries
-        // a message or identifier means the photos could not be used (API-NOTES).
-        if (200..300).contains(&status) && !failure.is_error_body() {
-            tracing::info!(bytes = total, "images accepted for processing");
-            return Ok(());
-        }
-        let error = ApiError::Http { endpoint, failure };
-        tracing::warn!("images not accepted: {error}");
-        Err(error)
+        read_answer(endpoint, response, true).await
     }
+}
+
+/// Reads a token answer: the session on a 2xx with an `authToken`, otherwise the error.
+pub fn parse_token_answer(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<TokenSession, ApiError> {
+    let endpoint = Endpoint::Token;
+    if !(200..300).contains(&status) {
+        return Err(ApiError::Http {
+            endpoint,
+            failure: HttpFailure::from_body(status, body, retry_after),
+        });
+    }
+    let unexpected = |problem: &str| ApiError::UnexpectedAnswer {
+        endpoint,
+        status,
+        problem: problem.to_owned(),
+    };
+    let response: TokenResponse = serde_json::from_slice(body)
+        .map_err(|_| unexpected("its body is not the expected JSON object"))?;
+    let auth_token = response.auth_token.clone().filter(|t| !t.is_empty());
+    let auth_token = auth_token.ok_or_else(|| unexpected("it carries no authToken"))?;
+    let scan_ref = response.scan_ref.clone().unwrap_or_default();
+    let client_id = response.client_id.clone().unwrap_or_default();
+    Ok(TokenSession {
+        auth_token,
+        scan_ref,
+        client_id,
+        response,
+    })
+}
+
+/// Reads a /process answer. Success is "a response with a positive 200 status" and no message;
+/// a 2xx that carries a message or identifier means the photos could not be used (API-NOTES).
+pub fn parse_process_answer(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let failure = HttpFailure::from_body(status, body, retry_after);
+    if (200..300).contains(&status) && !failure.is_error_body() {
+        return Ok(());
+    }
+    Err(ApiError::Http {
+        endpoint: Endpoint::Process,
+        failure,
+    })
 }
 
 /// The /process body holds the Base64 photos: once the connection has let go of it, it is wiped
@@ -394,6 +467,60 @@ impl MarkIdClient {
 fn wipe_sent_body(body: Bytes) {
     if let Ok(mut owned) = body.try_into_mut() {
         zeroize::Zeroize::zeroize(&mut owned[..]);
+    }
+}
+
+/// When the /process upload last moved: the last byte the connection took, and when it had
+/// taken them all.
+struct UploadWatch {
+    state: std::sync::Mutex<WatchState>,
+}
+
+#[derive(Clone, Copy)]
+struct WatchState {
+    last_byte_at: Instant,
+    all_sent_at: Option<Instant>,
+}
+
+impl UploadWatch {
+    fn new() -> Self {
+        Self {
+            state: std::sync::Mutex::new(WatchState {
+                last_byte_at: Instant::now(),
+                all_sent_at: None,
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        // Two plain `Instant`s cannot be left half-written by a panic elsewhere.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Progress was reported (each attempt starts at 0, each chunk the connection takes adds).
+    fn saw(&self, progress: UploadProgress) {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.last_byte_at = now;
+        state.all_sent_at = (progress.total > 0 && progress.sent >= progress.total).then_some(now);
+    }
+
+    /// Resolves when the upload has stalled for `stall`, or when no answer has come `answer`
+    /// after the last byte; never while it moves.
+    async fn expiry(&self, stall: Duration, answer: Duration) -> NetworkFailure {
+        loop {
+            let state = *self.state();
+            let (deadline, failure) = match state.all_sent_at {
+                Some(sent) => (sent + answer, NetworkFailure::NoAnswer),
+                None => (state.last_byte_at + stall, NetworkFailure::Stalled),
+            };
+            if Instant::now() >= deadline {
+                return failure;
+            }
+            tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)).await;
+        }
     }
 }
 

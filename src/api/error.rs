@@ -125,6 +125,10 @@ pub enum NetworkFailure {
     Timeout,
     /// The connection was closed or reset while the request or answer was under way.
     Reset,
+    /// The upload stopped: the connection took no byte of the body for the stall timeout.
+    Stalled,
+    /// The whole body was sent, and no answer came within the answer timeout.
+    NoAnswer,
 }
 
 impl NetworkFailure {
@@ -134,6 +138,8 @@ impl NetworkFailure {
             NetworkFailure::Tls => "TLS handshake failed",
             NetworkFailure::Timeout => "timed out",
             NetworkFailure::Reset => "connection reset or closed",
+            NetworkFailure::Stalled => "the upload stalled",
+            NetworkFailure::NoAnswer => "no answer after the upload",
         }
     }
 }
@@ -374,6 +380,18 @@ impl ApiError {
                 failure: NetworkFailure::Reset,
                 ..
             } => "The connection dropped; check the network and any proxy or firewall in between.",
+            ApiError::Network {
+                failure: NetworkFailure::Stalled,
+                ..
+            } => {
+                "The upload stopped moving: check the network and any proxy or firewall in between; api.upload_stall_secs sets how long the kiosk waits."
+            }
+            ApiError::Network {
+                failure: NetworkFailure::NoAnswer,
+                ..
+            } => {
+                "Mark ID took the photos but did not answer in api.answer_timeout_secs; the token is spent. If it keeps happening, the service may be overloaded: check Mark ID's status."
+            }
             ApiError::UnexpectedAnswer { .. } => {
                 "The answer was not what Mark ID documents; check that api.base_url points at Mark ID and not at a captive portal."
             }
@@ -424,6 +442,8 @@ impl ApiError {
                     NetworkFailure::Tls => "TLS",
                     NetworkFailure::Timeout => "TIMEOUT",
                     NetworkFailure::Reset => "RESET",
+                    NetworkFailure::Stalled => "STALLED",
+                    NetworkFailure::NoAnswer => "NO_ANSWER",
                 };
                 format!("NETWORK_{kind}")
             }

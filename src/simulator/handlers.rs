@@ -135,7 +135,7 @@ async fn apply_fault(
     };
     let answers_instead = !matches!(
         fault,
-        Fault::Slow(_) | Fault::ConnectionReset | Fault::OkWithError
+        Fault::Slow(_) | Fault::Stall | Fault::ConnectionReset | Fault::OkWithError
     );
     let request = if answers_instead {
         // Like a proxy in front of a failing upstream: the whole request is read, then answered.
@@ -149,6 +149,12 @@ async fn apply_fault(
         Fault::Slow(delay) => {
             tokio::time::sleep(delay).await;
             Ok(request)
+        }
+        Fault::Hang | Fault::Stall => {
+            // Hang has read the whole body above; Stall holds the connection without reading.
+            let _request = request;
+            std::future::pending::<()>().await;
+            Err(StatusCode::GATEWAY_TIMEOUT.into_response())
         }
         Fault::ConnectionReset => {
             // Take a first piece of the body so that the client has started sending it.

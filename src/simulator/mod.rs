@@ -51,6 +51,10 @@ impl Default for SimulatorConfig {
 pub enum Fault {
     /// Wait this long before answering normally.
     Slow(Duration),
+    /// Read the whole request, then never answer (an upstream that hangs behind a proxy).
+    Hang,
+    /// Read nothing of the body and never answer (a connection that stopped moving).
+    Stall,
     /// Read part of the request, then reset the connection (TCP RST).
     ConnectionReset,
     /// Answer this 5xx status with an HTML page, as a proxy or load balancer does.
@@ -80,6 +84,8 @@ impl Fault {
     pub fn from_name(name: &str) -> Option<Fault> {
         Some(match name {
             "slow" => Fault::Slow(Duration::from_secs(40)),
+            "hang" => Fault::Hang,
+            "stall" => Fault::Stall,
             "reset" => Fault::ConnectionReset,
             "html502" => Fault::HtmlServerError(502),
             "html503" => Fault::HtmlServerError(503),
@@ -96,6 +102,8 @@ impl Fault {
     /// The names `from_name` knows.
     pub const NAMES: &'static [&'static str] = &[
         "slow",
+        "hang",
+        "stall",
         "reset",
         "html502",
         "html503",
