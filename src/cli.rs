@@ -92,7 +92,8 @@ pub struct SimulateArgs {
     /// API secret it accepts.
     #[arg(long, default_value = DEMO_SECRET)]
     pub secret: String,
-    /// A fault on every call: slow, reset, html502, html503, 429, ok-with-error, token-not-valid, 401.
+    /// A fault on every call: slow, hang, stall, reset, html502, html503, 429, ok-with-error,
+    /// token-not-valid, 401.
     #[arg(long)]
     pub fault: Option<String>,
 }
@@ -423,10 +424,11 @@ async fn api_client(
         );
         return Err(ExitCode::from(EXIT_INVALID));
     }
-    match config
-        .client_settings()
-        .and_then(|s| MarkIdClient::new(s).map_err(|e| e.to_string()))
-    {
+    let client = match config.client_settings() {
+        Ok(settings) => MarkIdClient::new(settings).map_err(|error| error.to_string()),
+        Err(invalid) => Err(format!("config: {invalid}")),
+    };
+    match client {
         Ok(client) => Ok((simulator, client)),
         Err(error) => {
             eprintln!("error: {error}");

@@ -162,6 +162,10 @@ pub struct ApiConfig {
     pub token_timeout_secs: u64,
     /// Seconds for a whole /process call, upload included: 20 MB at 1 Mbit/s takes 160 s.
     pub process_timeout_secs: u64,
+    /// Seconds the upload may stand still (no byte taken by the connection) before it fails.
+    pub upload_stall_secs: u64,
+    /// Seconds to wait for the /process answer after the last byte was sent.
+    pub answer_timeout_secs: u64,
     /// Retries of a transient token failure.
     pub token_retries: u32,
     /// Longest wait between retries, and the longest Retry-After honoured, in seconds.
@@ -177,6 +181,8 @@ impl Default for ApiConfig {
             connect_timeout_secs: 10,
             token_timeout_secs: 30,
             process_timeout_secs: 300,
+            upload_stall_secs: 30,
+            answer_timeout_secs: 60,
             token_retries: 3,
             max_backoff_secs: 8,
         }
@@ -288,6 +294,45 @@ pub enum ConfigError {
     },
 }
 
+/// A setting whose value breaks a rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{key}` {problem}")]
+pub struct InvalidSetting {
+    /// The key, e.g. `api.base_url`.
+    pub key: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+/// Why staff settings were not written to the config file.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveSettingsError {
+    /// The file exists but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not TOML the kiosk can edit (or the edited text would not load).
+    #[error("{path}: {problem}")]
+    NotEditable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The new file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 /// A loaded, validated configuration and where it came from.
 #[derive(Clone, Debug)]
 pub struct LoadedConfig {
@@ -354,16 +399,24 @@ impl LoadedConfig {
 /// `path`, keeping everything else in it as it was (comments, the credentials, key order); the
 /// file is made if missing. Written beside and renamed over, so that a crash never leaves half
 /// a config; the file keeps its permissions.
-pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), String> {
-    let shown = path.display();
+pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), SaveSettingsError> {
+    let not_editable = |problem: String| SaveSettingsError::NotEditable {
+        path: path.to_owned(),
+        problem,
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(format!("cannot read {shown}: {error}")),
+        Err(source) => {
+            return Err(SaveSettingsError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
     let mut document: toml_edit::DocumentMut = text
         .parse()
-        .map_err(|error| format!("{shown} is not valid TOML: {error}"))?;
+        .map_err(|error| not_editable(format!("not valid TOML: {error}")))?;
     let kiosk = &config.kiosk;
     let locale = config.token.locale.map(|l| l.as_str()).unwrap_or("en");
     let values: [(&str, &str, toml_edit::Value); 7] = [
@@ -388,7 +441,7 @@ pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), String> {
             .entry(table)
             .or_insert_with(toml_edit::table)
             .as_table_like_mut()
-            .ok_or_else(|| format!("{shown}: [{table}] is not a table"))?;
+            .ok_or_else(|| not_editable(format!("[{table}] is not a table")))?;
         match table.get_mut(key).and_then(|item| item.as_value_mut()) {
             // Keeps the comment after the value.
             Some(old) => {
@@ -404,24 +457,31 @@ pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), String> {
     let text = document.to_string();
     // What is written must load again.
     let reloaded: Config = toml::from_str(&text)
-        .map_err(|error| format!("the new {shown} would not load: {error}"))?;
+        .map_err(|error| not_editable(format!("the edited file would not load: {error}")))?;
     drop(reloaded);
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| SaveSettingsError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
     let mut new_path = path.as_os_str().to_owned();
     new_path.push(".new");
     let new_path = PathBuf::from(new_path);
-    std::fs::write(&new_path, &text)
-        .map_err(|error| format!("cannot write {}: {error}", new_path.display()))?;
+    std::fs::write(&new_path, &text).map_err(|source| SaveSettingsError::Write {
+        path: new_path.clone(),
+        source,
+    })?;
     if let Ok(metadata) = std::fs::metadata(path) {
         // The config may hold the API secret: keep it as private as it was.
         let _ = std::fs::set_permissions(&new_path, metadata.permissions());
     }
-    std::fs::rename(&new_path, path).map_err(|error| {
+    std::fs::rename(&new_path, path).map_err(|source| {
         let _ = std::fs::remove_file(&new_path);
-        format!("cannot replace {shown}: {error}")
+        SaveSettingsError::Write {
+            path: path.to_owned(),
+            source,
+        }
     })
 }
 
@@ -461,15 +521,15 @@ impl Config {
             path: path.to_owned(),
             source,
         })?;
-        Config::from_toml(&text).map_err(|message| ConfigError::Parse {
+        Config::from_toml(&text).map_err(|error| ConfigError::Parse {
             path: path.to_owned(),
-            message,
+            message: error.to_string().trim_end().to_owned(),
         })
     }
 
     /// Parses TOML text. The error names the line and the key.
-    pub fn from_toml(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|error| error.to_string().trim_end().to_owned())
+    pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// Applies `MARKID_API_KEY`, `MARKID_API_SECRET` and `MARKID_BASE_URL`; returns the names used.
@@ -499,7 +559,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), (String, String)> {
         let invalid = |key: &str, problem: &str| Err((key.to_owned(), problem.to_owned()));
         self.base_url()
-            .map_err(|problem| ("api.base_url".to_owned(), problem))?;
+            .map_err(|invalid| (invalid.key, invalid.problem))?;
         if self.api.key.trim().is_empty() != self.api.secret.is_empty() {
             return invalid(
                 "api.key",
@@ -510,6 +570,8 @@ impl Config {
             ("api.connect_timeout_secs", self.api.connect_timeout_secs),
             ("api.token_timeout_secs", self.api.token_timeout_secs),
             ("api.process_timeout_secs", self.api.process_timeout_secs),
+            ("api.upload_stall_secs", self.api.upload_stall_secs),
+            ("api.answer_timeout_secs", self.api.answer_timeout_secs),
         ] {
             if !(1..=3600).contains(&value) {
                 return invalid(key, "must be 1 to 3600 seconds");
@@ -621,9 +683,16 @@ impl Config {
     }
 
     /// The parsed base URL. `https` is required unless the host is this machine (the simulator).
-    pub fn base_url(&self) -> Result<url::Url, String> {
-        let url = url::Url::parse(self.api.base_url.trim())
-            .map_err(|error| format!("is not a URL ({error}); expected e.g. {DEFAULT_BASE_URL}"))?;
+    pub fn base_url(&self) -> Result<url::Url, InvalidSetting> {
+        let invalid = |problem: String| InvalidSetting {
+            key: "api.base_url".to_owned(),
+            problem,
+        };
+        let url = url::Url::parse(self.api.base_url.trim()).map_err(|error| {
+            invalid(format!(
+                "is not a URL ({error}); expected e.g. {DEFAULT_BASE_URL}"
+            ))
+        })?;
         let loopback = match url.host() {
             Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -634,24 +703,26 @@ impl Config {
             "https" => {}
             "http" if loopback => {}
             "http" => {
-                return Err(
+                return Err(invalid(
                     "must use https:// (plain http is allowed only for 127.0.0.1 or localhost)"
                         .to_owned(),
-                );
+                ));
             }
-            other => return Err(format!("has scheme {other}: must be https://")),
+            other => return Err(invalid(format!("has scheme {other}: must be https://"))),
         }
         if url.host().is_none() {
-            return Err("has no host".to_owned());
+            return Err(invalid("has no host".to_owned()));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry credentials: use api.key and api.secret".to_owned());
+            return Err(invalid(
+                "must not carry credentials: use api.key and api.secret".to_owned(),
+            ));
         }
         Ok(url)
     }
 
     /// The client settings for `MarkIdClient`.
-    pub fn client_settings(&self) -> Result<ClientSettings, String> {
+    pub fn client_settings(&self) -> Result<ClientSettings, InvalidSetting> {
         Ok(ClientSettings {
             base_url: self.base_url()?,
             key: self.api.key.clone(),
@@ -659,6 +730,8 @@ impl Config {
             connect_timeout: Duration::from_secs(self.api.connect_timeout_secs),
             token_timeout: Duration::from_secs(self.api.token_timeout_secs),
             process_timeout: Duration::from_secs(self.api.process_timeout_secs),
+            upload_stall_timeout: Duration::from_secs(self.api.upload_stall_secs),
+            answer_timeout: Duration::from_secs(self.api.answer_timeout_secs),
             token_retries: self.api.token_retries,
             max_backoff: Duration::from_secs(self.api.max_backoff_secs),
         })
@@ -743,7 +816,7 @@ mod tests {
         // A file that is not TOML is left alone, with a reason.
         std::fs::write(&path, "[api\n").unwrap();
         let error = save_staff_settings(&path, &config).unwrap_err();
-        assert!(error.contains("not valid TOML"), "{error}");
+        assert!(error.to_string().contains("not valid TOML"), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[api\n");
     }
 }

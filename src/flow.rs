@@ -13,6 +13,11 @@ use crate::api::{
 use crate::imaging::{ImagingError, PreparedImage};
 use crate::journal::{Outcome, SessionRecord};
 use crate::secret::Secret;
+use image::RgbImage;
+use std::path::PathBuf;
+
+/// The journal's error code when the kiosk gave up on its own task (a panic, or a deadline).
+pub const KIOSK_TASK_FAILED: &str = "KIOSK_TASK_FAILED";
 
 /// Settings the flow needs from the config.
 #[derive(Clone, Debug)]
@@ -27,6 +32,30 @@ pub struct FlowSettings {
     pub idle_warning: Duration,
     /// The language each new customer is greeted in.
     pub default_locale: Locale,
+    /// How long each waiting step may wait for its task before the flow gives up on it.
+    pub wait_limits: WaitLimits,
+}
+
+/// The longest the kiosk waits for its own tasks. Each task reports, but a deadline in the flow
+/// itself means that no screen with a spinner can outlast it, whatever a task does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitLimits {
+    /// Creating the token, retries included.
+    pub session: Duration,
+    /// Decoding, checking and compressing one photo.
+    pub photo: Duration,
+    /// The whole upload and its answer.
+    pub upload: Duration,
+}
+
+impl Default for WaitLimits {
+    fn default() -> Self {
+        Self {
+            session: Duration::from_secs(150),
+            photo: Duration::from_secs(60),
+            upload: Duration::from_secs(330),
+        }
+    }
 }
 
 impl Default for FlowSettings {
@@ -37,6 +66,7 @@ impl Default for FlowSettings {
             idle_timeout: Duration::from_secs(90),
             idle_warning: Duration::from_secs(20),
             default_locale: Locale::En,
+            wait_limits: WaitLimits::default(),
         }
     }
 }
@@ -81,8 +111,9 @@ pub enum Step {
     Capture {
         /// Which image.
         slot: ImageSlot,
-        /// The imaging error of the last try, in words.
-        problem: Option<String>,
+        /// Why the last try could not be used: the screen tells the customer in their language,
+        /// staff the English detail.
+        problem: Option<ImagingError>,
     },
     /// The image is being decoded and compressed.
     Preparing(ImageSlot),
@@ -119,7 +150,7 @@ pub enum Event {
     /// The customer picked the document type.
     ChooseDocument(ProcessDocumentType),
     /// A photo or file was taken for the current capture screen.
-    Captured(ImageSlot),
+    Captured(ImageSlot, Box<CapturedImage>),
     /// The taken image is ready.
     ImagePrepared(ImageSlot, Box<PreparedImage>),
     /// The taken image could not be used.
@@ -144,8 +175,32 @@ pub enum Event {
     Activity,
     /// The customer pressed "I need more time" on the idle warning.
     MoreTime,
+    /// A task the kiosk started ended without its answer (it panicked, or its runtime went):
+    /// the waiting step it belongs to gives up with this detail for staff.
+    TaskFailed(Task, String),
     /// Time passed.
     Tick,
+}
+
+/// The tasks a waiting step waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Creating the token (`CreatingSession`).
+    Session,
+    /// Preparing this photo (`Preparing`).
+    Photo(ImageSlot),
+    /// The upload (`Submitting`).
+    Upload,
+}
+
+impl Task {
+    fn name(self) -> &'static str {
+        match self {
+            Task::Session => "session",
+            Task::Photo(_) => "photo",
+            Task::Upload => "upload",
+        }
+    }
 }
 
 /// Side effects for the app to run. Their results come back as events.
@@ -153,9 +208,9 @@ pub enum Event {
 pub enum Effect {
     /// Create a token in this language; answer with `SessionCreated` or `SessionFailed`.
     CreateSession(Locale),
-    /// Turn the current camera still or chosen file into the upload for `slot`; answer with
+    /// Turn the camera still or chosen file into the upload for `slot`; answer with
     /// `ImagePrepared` or `ImageFailed`.
-    PrepareImage(ImageSlot),
+    PrepareImage(ImageSlot, Box<CapturedImage>),
     /// Fit the images into one request and upload them; answer with `Progress`, then
     /// `Submitted` or `SubmitFailed`.
     Submit(Box<Submission>),
@@ -167,6 +222,15 @@ pub enum Effect {
     WipeSession,
     /// A session ended (or none could be made): write it to the staff's journal.
     Record(SessionRecord),
+}
+
+/// What was taken on a capture screen, as it travels to the task that prepares it.
+#[derive(Debug, PartialEq)]
+pub enum CapturedImage {
+    /// A camera still, upright.
+    Still(RgbImage),
+    /// A chosen or dropped file, read off the UI thread.
+    File(PathBuf),
 }
 
 /// Everything one upload needs.
@@ -254,6 +318,8 @@ pub struct Flow {
     last_activity: Option<Instant>,
     /// When the customer pressed Start (or Try again), for the journal's duration.
     started_at: Option<Instant>,
+    /// When the screen on show appeared, for the waiting steps' limits.
+    step_since: Option<Instant>,
 }
 
 impl Flow {
@@ -268,6 +334,7 @@ impl Flow {
             kept_choice: None,
             last_activity: None,
             started_at: None,
+            step_since: None,
         }
     }
 
@@ -301,12 +368,13 @@ impl Flow {
         let before_slot = self.step_slot();
         let input = matches!(event, Event::Activity | Event::MoreTime);
         let effects = self.apply(event, now);
+        let new_screen =
+            std::mem::discriminant(&self.step) != before || self.step_slot() != before_slot;
+        if new_screen || self.step_since.is_none() {
+            self.step_since = Some(now);
+        }
         // A new screen, or any input, starts the idle timer again.
-        if input
-            || std::mem::discriminant(&self.step) != before
-            || self.step_slot() != before_slot
-            || self.last_activity.is_none()
-        {
+        if input || new_screen || self.last_activity.is_none() {
             self.last_activity = Some(now);
         }
         effects
@@ -372,7 +440,60 @@ impl Flow {
                     next_whole_second_before(end, now)
                 }
             });
-        [success_return, idle].into_iter().flatten().min()
+        let given_up = self
+            .waiting_for()
+            .zip(self.step_since)
+            .map(|((_, limit), since)| since + limit);
+        [success_return, idle, given_up].into_iter().flatten().min()
+    }
+
+    /// The task the screen on show waits for, and how long it may take.
+    fn waiting_for(&self) -> Option<(Task, Duration)> {
+        let limits = self.settings.wait_limits;
+        match self.step {
+            Step::CreatingSession => Some((Task::Session, limits.session)),
+            Step::Preparing(slot) => Some((Task::Photo(slot), limits.photo)),
+            Step::Submitting(_) => Some((Task::Upload, limits.upload)),
+            _ => None,
+        }
+    }
+
+    /// The waiting step stops waiting: its task failed, or outlasted its limit. The customer
+    /// gets the step's own way on (another photo, or the error screen); staff the detail.
+    fn give_up(&mut self, task: Task, detail: &str, now: Instant) -> Vec<Effect> {
+        tracing::warn!(task = task.name(), "the kiosk stopped waiting: {detail}");
+        let staff_details = format!(
+            "The kiosk's {} task gave no answer: {detail}. Check the network and the log; if it keeps happening, report it with the log.",
+            task.name()
+        );
+        match task {
+            Task::Session => {
+                let record =
+                    self.record(Outcome::SessionFailed, Some(KIOSK_TASK_FAILED.into()), now);
+                self.step = Step::Failed(Failure {
+                    advice: CustomerAdvice::TryAgainLater,
+                    staff_details,
+                });
+                vec![record]
+            }
+            Task::Photo(slot) => {
+                self.step = Step::Capture {
+                    slot,
+                    problem: Some(ImagingError::Interrupted(detail.to_owned())),
+                };
+                Vec::new()
+            }
+            Task::Upload => {
+                let record =
+                    self.record(Outcome::SubmitFailed, Some(KIOSK_TASK_FAILED.into()), now);
+                let mut effects = vec![Effect::CancelSubmit, record];
+                effects.extend(self.submit_failed(Failure {
+                    advice: CustomerAdvice::StartAgain,
+                    staff_details,
+                }));
+                effects
+            }
+        }
     }
 
     fn apply(&mut self, event: Event, now: Instant) -> Vec<Effect> {
@@ -399,10 +520,10 @@ impl Flow {
             Event::ChooseDocument(document) if self.step == Step::ChooseDocument => {
                 self.choose_document(document)
             }
-            Event::Captured(slot) if matches!(self.step, Step::Capture { slot: s, .. } if s == slot) =>
+            Event::Captured(slot, image) if matches!(self.step, Step::Capture { slot: s, .. } if s == slot) =>
             {
                 self.step = Step::Preparing(slot);
-                vec![Effect::PrepareImage(slot)]
+                vec![Effect::PrepareImage(slot, image)]
             }
             Event::ImagePrepared(slot, image) if self.step == Step::Preparing(slot) => {
                 if let Some(session) = self.session.as_mut() {
@@ -414,7 +535,7 @@ impl Flow {
             Event::ImageFailed(slot, error) if self.step == Step::Preparing(slot) => {
                 self.step = Step::Capture {
                     slot,
-                    problem: Some(error.to_string()),
+                    problem: Some(error),
                 };
                 Vec::new()
             }
@@ -455,8 +576,15 @@ impl Flow {
             Event::SubmitFailed(error) if matches!(self.step, Step::Submitting(_)) => {
                 let record = self.record(Outcome::SubmitFailed, Some(error.code()), now);
                 let mut effects = vec![record];
-                effects.extend(self.submit_failed(&error));
+                effects.extend(self.submit_failed(Failure::from_api(&error)));
                 effects
+            }
+            Event::TaskFailed(task, detail)
+                if self
+                    .waiting_for()
+                    .is_some_and(|(waiting, _)| waiting == task) =>
+            {
+                self.give_up(task, &detail, now)
             }
             Event::Cancel => self.cancel(Outcome::Cancelled, now),
             Event::Tick => self.tick(now),
@@ -553,7 +681,7 @@ impl Flow {
         vec![Effect::Submit(Box::new(submission))]
     }
 
-    fn submit_failed(&mut self, error: &ApiError) -> Vec<Effect> {
+    fn submit_failed(&mut self, failure: Failure) -> Vec<Effect> {
         // The token is spent whatever happened: keep the photos for the next session, unless the
         // API said the photos themselves are the problem.
         if let Some(session) = self.session.as_mut()
@@ -561,7 +689,7 @@ impl Flow {
         {
             self.kept_choice = Some((session.country.clone(), document));
             self.kept_images = std::mem::take(&mut session.images);
-            if let CustomerAdvice::Retake(slot) = error.customer_advice() {
+            if let CustomerAdvice::Retake(slot) = failure.advice {
                 match slot {
                     Some(slot) => {
                         self.kept_images.remove(&slot);
@@ -570,7 +698,7 @@ impl Flow {
                 }
             }
         }
-        self.step = Step::Failed(Failure::from_api(error));
+        self.step = Step::Failed(failure);
         self.session = None;
         vec![Effect::WipeSession]
     }
@@ -624,6 +752,15 @@ impl Flow {
     }
 
     fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        if let (Some((task, limit)), Some(since)) = (self.waiting_for(), self.step_since)
+            && now.saturating_duration_since(since) >= limit
+        {
+            let detail = format!(
+                "no answer within the kiosk's limit of {} s",
+                limit.as_secs()
+            );
+            return self.give_up(task, &detail, now);
+        }
         if let Step::Success { shown_at, .. } = self.step
             && now.duration_since(shown_at) >= self.settings.success_return_after
         {
@@ -680,6 +817,10 @@ mod tests {
         }
     }
 
+    fn still() -> Box<CapturedImage> {
+        Box::new(CapturedImage::Still(image::RgbImage::new(4, 4)))
+    }
+
     fn image() -> Box<PreparedImage> {
         let pixels = image::RgbImage::from_pixel(64, 48, image::Rgb([10, 20, 30]));
         Box::new(prepare_pixels(pixels, ImageRole::Document, &ImagePolicy::default()).unwrap())
@@ -713,8 +854,8 @@ mod tests {
             }
         );
         assert_eq!(
-            flow.handle(Event::Captured(slot), now),
-            vec![Effect::PrepareImage(slot)]
+            flow.handle(Event::Captured(slot, still()), now),
+            vec![Effect::PrepareImage(slot, still())]
         );
         flow.handle(Event::ImagePrepared(slot, image()), now);
         assert_eq!(flow.step(), &Step::Review(slot));
@@ -835,7 +976,7 @@ mod tests {
     fn retake_from_review_and_from_summary() {
         let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
         flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
-        flow.handle(Event::Captured(ImageSlot::Front), now);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
         flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), now);
         flow.handle(Event::Retake(ImageSlot::Front), now);
         assert_eq!(
@@ -868,7 +1009,7 @@ mod tests {
     fn a_bad_file_stays_on_the_capture_screen_with_the_reason() {
         let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
         flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
-        flow.handle(Event::Captured(ImageSlot::Front), now);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
         flow.handle(
             Event::ImageFailed(ImageSlot::Front, ImagingError::Unsupported("HEIC/HEIF")),
             now,
@@ -880,7 +1021,10 @@ mod tests {
         else {
             panic!("{:?}", flow.step())
         };
-        assert!(problem.contains("save it as JPEG or PNG"), "{problem}");
+        assert!(
+            problem.to_string().contains("save it as JPEG or PNG"),
+            "{problem}"
+        );
     }
 
     #[test]
@@ -932,6 +1076,140 @@ mod tests {
         );
         assert_eq!(flow.step(), &Step::Summary);
         assert_eq!(flow.session().unwrap().images.len(), 2);
+    }
+
+    /// A flow on the summary of a passport session, with short limits for its waiting steps.
+    fn at_summary(limits: WaitLimits) -> (Flow, Instant) {
+        let settings = FlowSettings {
+            wait_limits: limits,
+            ..with_country()
+        };
+        let (mut flow, now) = started(settings, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        capture(&mut flow, ImageSlot::Face, now);
+        assert_eq!(flow.step(), &Step::Summary);
+        (flow, now)
+    }
+
+    const SHORT: WaitLimits = WaitLimits {
+        session: Duration::from_secs(40),
+        photo: Duration::from_secs(20),
+        upload: Duration::from_secs(100),
+    };
+
+    #[test]
+    fn no_waiting_step_outlasts_its_limit() {
+        let settings = FlowSettings {
+            wait_limits: SHORT,
+            ..with_country()
+        };
+        // Creating the session: its limit ends it as a failed session, in the journal.
+        let start = Instant::now();
+        let mut flow = Flow::new(settings.clone());
+        flow.handle(Event::Start, start);
+        assert_eq!(flow.next_deadline(start), Some(start + SHORT.session));
+        assert!(
+            flow.handle(Event::Tick, start + Duration::from_secs(39))
+                .is_empty()
+        );
+        let effects = flow.handle(Event::Tick, start + SHORT.session);
+        assert_eq!(records(&effects)[0].outcome, Outcome::SessionFailed);
+        assert_eq!(
+            records(&effects)[0].error.as_deref(),
+            Some(KIOSK_TASK_FAILED)
+        );
+        let Step::Failed(failure) = flow.step() else {
+            panic!("{:?}", flow.step())
+        };
+        assert_eq!(failure.advice, CustomerAdvice::TryAgainLater);
+        assert!(
+            failure.staff_details.contains("40 s"),
+            "{}",
+            failure.staff_details
+        );
+        // A late answer changes nothing.
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            start + SHORT.session,
+        );
+        assert!(matches!(flow.step(), Step::Failed(_)));
+
+        // Preparing a photo: back to its capture screen, with the reason.
+        let (mut flow, now) = started(settings, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
+        assert_eq!(flow.next_deadline(now), Some(now + SHORT.photo));
+        flow.handle(Event::Tick, now + SHORT.photo);
+        assert!(matches!(
+            flow.step(),
+            Step::Capture {
+                slot: ImageSlot::Front,
+                problem: Some(ImagingError::Interrupted(_))
+            }
+        ));
+
+        // The upload, however its progress moves: stopped, journaled, photos kept.
+        let (mut flow, now) = at_summary(SHORT);
+        flow.handle(Event::Submit, now);
+        let progress = UploadProgress {
+            sent: 10,
+            total: 20,
+        };
+        flow.handle(Event::Progress(progress), now + Duration::from_secs(99));
+        assert_eq!(flow.next_deadline(now), Some(now + SHORT.upload));
+        let effects = flow.handle(Event::Tick, now + SHORT.upload);
+        assert_eq!(effects[0], Effect::CancelSubmit);
+        assert_eq!(records(&effects)[0].outcome, Outcome::SubmitFailed);
+        assert_eq!(effects.last(), Some(&Effect::WipeSession));
+        flow.handle(Event::TryAgain, now + SHORT.upload);
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            now + SHORT.upload,
+        );
+        assert_eq!(flow.step(), &Step::Summary, "the photos were kept");
+    }
+
+    #[test]
+    fn a_task_that_failed_ends_its_waiting_step_at_once() {
+        let (mut flow, now) = at_summary(SHORT);
+        flow.handle(Event::Submit, now);
+        // A report for a task nobody waits for is stale.
+        assert!(
+            flow.handle(Event::TaskFailed(Task::Session, "late".into()), now)
+                .is_empty()
+        );
+        assert!(matches!(flow.step(), Step::Submitting(_)));
+        let effects = flow.handle(
+            Event::TaskFailed(Task::Upload, "it panicked (fit_request)".into()),
+            now,
+        );
+        assert_eq!(effects[0], Effect::CancelSubmit);
+        let Step::Failed(failure) = flow.step() else {
+            panic!("{:?}", flow.step())
+        };
+        assert_eq!(failure.advice, CustomerAdvice::StartAgain);
+        assert!(failure.staff_details.contains("fit_request"));
+
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
+        flow.handle(
+            Event::TaskFailed(Task::Photo(ImageSlot::Front), "it panicked".into()),
+            now,
+        );
+        assert!(matches!(
+            flow.step(),
+            Step::Capture {
+                slot: ImageSlot::Front,
+                problem: Some(ImagingError::Interrupted(_))
+            }
+        ));
+
+        let mut flow = Flow::new(FlowSettings::default());
+        flow.handle(Event::Start, now);
+        flow.handle(Event::TaskFailed(Task::Session, "it panicked".into()), now);
+        assert!(matches!(flow.step(), Step::Failed(_)));
     }
 
     #[test]
@@ -1069,11 +1347,11 @@ mod tests {
         assert!(matches!(flow.step(), Step::Capture { .. }));
         assert_eq!(flow.next_deadline(start), Some(start + warning_at));
         let later = start + secs(5);
-        flow.handle(Event::Captured(ImageSlot::Front), later);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), later);
         assert_eq!(
             flow.next_deadline(later),
-            None,
-            "preparing: the kiosk works"
+            Some(later + settings.wait_limits.photo),
+            "preparing: no idle timer, only the limit on the kiosk's own work"
         );
         flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), later);
         assert_eq!(flow.step(), &Step::Review(ImageSlot::Front));
@@ -1090,8 +1368,8 @@ mod tests {
         flow.handle(Event::Submit, touched);
         assert_eq!(
             flow.next_deadline(touched),
-            None,
-            "uploading: the kiosk works"
+            Some(touched + settings.wait_limits.upload),
+            "uploading: only the limit on the kiosk's own work"
         );
         flow.handle(Event::Submitted, touched);
         assert!(matches!(flow.step(), Step::Success { .. }));
@@ -1115,10 +1393,13 @@ mod tests {
         flow.handle(Event::SubmitFailed(http_error(502, "<html>")), start);
         assert!(matches!(flow.step(), Step::Failed(_)));
         assert_eq!(flow.next_deadline(start), Some(start + warning_at));
-        // Creating the session: the kiosk works.
-        let mut creating = Flow::new(settings);
+        // Creating the session: the kiosk works, within its limit.
+        let mut creating = Flow::new(settings.clone());
         creating.handle(Event::Start, start);
-        assert_eq!(creating.next_deadline(start), None);
+        assert_eq!(
+            creating.next_deadline(start),
+            Some(start + settings.wait_limits.session)
+        );
     }
 
     #[test]
@@ -1162,7 +1443,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_screen_restarts_the_idle_timer_and_waiting_screens_never_time_out() {
+    fn a_new_screen_restarts_the_idle_timer_and_waiting_screens_are_not_idle_timed() {
         let (mut flow, start) = started(with_country(), token(None, &["ID_CARD"]));
         let at = |secs: u64| start + Duration::from_secs(secs);
         flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), at(80));
@@ -1171,9 +1452,11 @@ mod tests {
             None,
             "capture screen timed from 80 s"
         );
-        // The kiosk is preparing the photo: the customer waits for it, not the other way round.
-        flow.handle(Event::Captured(ImageSlot::Front), at(100));
-        assert!(flow.handle(Event::Tick, at(1000)).is_empty());
+        // The kiosk is preparing the photo: the customer waits for it, not the other way round;
+        // only the kiosk's own limit on the work ends the wait.
+        flow.handle(Event::Captured(ImageSlot::Front, still()), at(100));
+        assert_eq!(flow.idle_countdown(at(159)), None);
+        assert!(flow.handle(Event::Tick, at(159)).is_empty());
         assert_eq!(flow.step(), &Step::Preparing(ImageSlot::Front));
         // Welcome has no session to end.
         let mut idle = Flow::new(FlowSettings::default());

@@ -326,8 +326,11 @@ fn a_dropped_bad_file_shows_why_and_a_good_one_is_taken() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("scan.jpg");
     std::fs::write(&bad, "not a photo at all").unwrap();
-    drop_file(&mut kiosk, bad);
-    kiosk.wait_for("This image cannot be used: the file is not an image");
+    drop_file(&mut kiosk, bad.clone());
+    // The customer's sentence in their language; the English detail only in staff small print.
+    kiosk.wait_for("This file is not a photo that can be read");
+    kiosk.wait_for("the file is not an image");
+
     let good = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/exif-orientation/Landscape_6.jpg");
     drop_file(&mut kiosk, good);

@@ -193,3 +193,54 @@ fn the_bundled_fonts_draw_every_character_of_every_language() {
         assert!(missing.is_empty(), "{locale}: no glyph for {missing:?}");
     }
 }
+
+#[test]
+fn an_unusable_image_is_told_in_the_customers_language_with_no_english_detail_inside() {
+    use markid_kiosk::app::screens::image_problem_key;
+    use markid_kiosk::imaging::ImagingError;
+    let every_kind = [
+        ImagingError::Unreadable("permission denied".into()),
+        ImagingError::Empty,
+        ImagingError::FileTooLarge {
+            bytes: 90_000_000,
+            max: 40_000_000,
+        },
+        ImagingError::TooManyPixels {
+            width: 20_000,
+            height: 20_000,
+            max_megapixels: 100.0,
+        },
+        ImagingError::TooLargeToDecode,
+        ImagingError::Unsupported("HEIC/HEIF"),
+        ImagingError::NotAnImage,
+        ImagingError::Corrupt {
+            format: "JPEG",
+            detail: "premature end of data segment".into(),
+        },
+        ImagingError::TooSmall {
+            width: 40,
+            height: 30,
+        },
+        ImagingError::Encode("encoder failed".into()),
+        ImagingError::CannotFit { budget: 6_000_000 },
+        ImagingError::Interrupted("it panicked".into()),
+    ];
+    for problem in &every_kind {
+        let key = image_problem_key(problem);
+        let english = tr(Locale::En, key);
+        assert_ne!(english, key, "{key} has no English text");
+        let japanese = tr(Locale::Ja, key);
+        // Only the format names JPEG and PNG may stay in Latin letters.
+        let latin: String = japanese
+            .replace("JPEG", "")
+            .replace("PNG", "")
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .collect();
+        assert!(latin.is_empty(), "{key}: {japanese}");
+        assert!(
+            !japanese.contains(&problem.to_string()),
+            "{key}: the English detail is not in the customer's sentence"
+        );
+    }
+}

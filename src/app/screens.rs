@@ -12,6 +12,7 @@ use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
 use crate::camera::{CameraError, CameraStatus};
 use crate::flow::{Failure, SubmitStage};
 use crate::i18n::{language_name, tr, tr_with};
+use crate::imaging::ImagingError;
 
 /// What the customer did on a screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -303,13 +304,30 @@ fn camera_notice(error: &CameraError) -> &'static str {
     }
 }
 
+/// What the customer is told about an image that cannot be used: one sentence per kind of
+/// problem, in their language.
+pub fn image_problem_key(problem: &ImagingError) -> &'static str {
+    match problem {
+        ImagingError::Unreadable(_) | ImagingError::Empty => "capture.problem.unreadable",
+        ImagingError::FileTooLarge { .. }
+        | ImagingError::TooManyPixels { .. }
+        | ImagingError::TooLargeToDecode => "capture.problem.too_large",
+        ImagingError::Unsupported(_) | ImagingError::NotAnImage => "capture.problem.not_a_photo",
+        ImagingError::Corrupt { .. } => "capture.problem.damaged",
+        ImagingError::TooSmall { .. } => "capture.problem.too_small",
+        ImagingError::Encode(_) | ImagingError::CannotFit { .. } | ImagingError::Interrupted(_) => {
+            "capture.problem.failed"
+        }
+    }
+}
+
 /// Live preview and the two ways in: the camera, or a file (also by dropping it on the window).
 pub fn capture_ui(
     ui: &mut Ui,
     locale: Locale,
     slot: ImageSlot,
     camera: &CameraView<'_>,
-    problem: Option<&str>,
+    problem: Option<&ImagingError>,
 ) -> Option<ScreenAction> {
     let mut action = None;
     title(ui, &slot_name(locale, slot));
@@ -361,13 +379,12 @@ pub fn capture_ui(
         );
     }
     if let Some(problem) = problem {
+        ui.label(RichText::new(tr(locale, image_problem_key(problem))).color(theme::DANGER));
+        // The English detail (sizes, the decoder's words) is for staff, in small print.
         ui.label(
-            RichText::new(tr_with(
-                locale,
-                "capture.unusable_image",
-                &[("problem", problem)],
-            ))
-            .color(theme::DANGER),
+            RichText::new(problem.to_string())
+                .size(theme::STAFF_DETAIL_SIZE)
+                .color(theme::MUTED),
         );
     }
     ui.horizontal(|ui| {
@@ -459,6 +476,13 @@ pub fn submitting_ui(ui: &mut Ui, locale: Locale, stage: SubmitStage) -> Option<
         match stage {
             SubmitStage::PreparingImages => {
                 title(ui, &tr(locale, "submitting.preparing"));
+                ui.add(egui::Spinner::new().size(theme::SPINNER));
+            }
+            SubmitStage::Uploading(UploadProgress { sent, total })
+                if total > 0 && sent >= total =>
+            {
+                // Every byte went: what is left is Mark ID's answer, which can take a while.
+                title(ui, &tr(locale, "submitting.waiting_answer"));
                 ui.add(egui::Spinner::new().size(theme::SPINNER));
             }
             SubmitStage::Uploading(UploadProgress { sent, total }) => {

@@ -7,68 +7,41 @@ use egui::{Button, RichText};
 use super::theme;
 use crate::api::Locale;
 use crate::i18n::language_name;
+use crate::i18n::tr_with;
 use crate::journal::JournalEntry;
+pub use crate::staff::{JournalView, SettingsDraft, StaffAction, StaffNotice};
 
-/// What staff did.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StaffAction {
-    /// Open the PIN pad (or the menu, where no PIN is needed).
-    Open,
-    /// A digit on the pad.
-    Digit(char),
-    /// Clear what was typed.
-    Clear,
-    /// Check the PIN.
-    Enter,
-    /// Close the pad or the menu.
-    Close,
-    /// Leave the kiosk (close the program).
-    Exit,
-    /// Open the settings.
-    Settings,
-    /// Keep the settings as edited: use them now and write them to the config file.
-    SaveSettings,
-    /// Open the journal.
-    Journal,
-    /// Write the journal as CSV into the data directory.
-    ExportJournal,
-    /// Check the API address and credentials without spending a token.
-    TestConnection,
-    /// Back from a staff screen to the menu.
-    Menu,
-    /// Start a customer session in which the OS file dialog is offered (kiosk mode).
-    AssistedSession,
+/// A staff notice in words.
+pub struct Notice {
+    /// Good news or a problem.
+    pub ok: bool,
+    /// The sentence.
+    pub text: String,
 }
 
-/// The settings staff can change, as edited on the settings screen.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SettingsDraft {
-    /// `[camera] document`: "auto", an index, part of a name, "synthetic" or "play:PATH".
-    pub document_camera: String,
-    /// `[camera] face`, in the same terms.
-    pub face_camera: String,
-    /// `[token] locale`: the language Welcome greets each new customer in.
-    pub language: Locale,
-    /// `[kiosk] text_scale`.
-    pub text_scale: f32,
-    /// `[kiosk] idle_timeout_secs`.
-    pub idle_timeout_secs: u64,
-    /// `[kiosk] success_return_secs`.
-    pub success_return_secs: u64,
-    /// `[kiosk] kiosk_mode`, from the next start.
-    pub kiosk_mode: bool,
-    /// The cameras to choose from: the config's words and the devices found, as (value, label).
-    pub camera_choices: Vec<(String, String)>,
+impl Notice {
+    /// The staff flow's notice in `locale`.
+    pub fn of(notice: &StaffNotice, locale: Locale) -> Self {
+        let args: Vec<(&str, &str)> = notice
+            .args
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        Self {
+            ok: notice.ok,
+            text: tr_with(locale, notice.key, &args),
+        }
+    }
 }
 
 /// What the staff screens show besides the draft.
 pub struct StaffView<'a> {
     /// The outcome of the last save, export or test: (it worked, what to say).
-    pub message: Option<&'a (bool, String)>,
+    pub notice: Option<&'a Notice>,
     /// A connection test is under way.
     pub testing: bool,
     /// The journal's newest entries, or why it cannot be read.
-    pub journal: &'a Result<Vec<JournalEntry>, String>,
+    pub journal: &'a JournalView,
 }
 
 /// The discreet way in, bottom right of Welcome: large enough to touch, quiet enough to ignore.
@@ -98,7 +71,7 @@ fn staff_modal(ctx: &egui::Context, id: &'static str, add_contents: impl FnOnce(
 
 /// The outcome of the last save, export or test, in a space of fixed size: a dialog that grew
 /// when it arrived would re-centre and move its buttons under a finger about to tap them.
-fn message_area(ui: &mut egui::Ui, message: Option<&(bool, String)>, testing: bool, lines: f32) {
+fn message_area(ui: &mut egui::Ui, notice: Option<&Notice>, testing: bool, lines: f32) {
     let size = egui::vec2(ui.available_width(), theme::STAFF_MESSAGE_LINE * lines);
     ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Center), |ui| {
         ui.set_min_size(size);
@@ -107,15 +80,23 @@ fn message_area(ui: &mut egui::Ui, message: Option<&(bool, String)>, testing: bo
                 ui.spinner();
                 ui.label("Testing the connection...");
             });
-        } else if let Some((ok, text)) = message {
-            let colour = if *ok { theme::SUCCESS } else { theme::DANGER };
-            ui.label(RichText::new(text).color(colour));
+        } else if let Some(notice) = notice {
+            let colour = if notice.ok {
+                theme::SUCCESS
+            } else {
+                theme::DANGER
+            };
+            ui.label(RichText::new(&notice.text).color(colour));
         }
     });
 }
 
 /// The PIN pad: dots for the digits typed, 0-9, clear, enter, close; the last outcome below.
-pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> Option<StaffAction> {
+pub fn pin_pad_ui(
+    ctx: &egui::Context,
+    typed: usize,
+    notice: Option<&Notice>,
+) -> Option<StaffAction> {
     let mut action = None;
     staff_modal(ctx, "staff-pin", |ui| {
         ui.vertical_centered(|ui| {
@@ -123,8 +104,13 @@ pub fn pin_pad_ui(ctx: &egui::Context, typed: usize, message: Option<&str>) -> O
             // ASCII: every bundled font has it.
             let dots = "* ".repeat(typed) + &"_ ".repeat(4_usize.saturating_sub(typed));
             ui.label(RichText::new(dots.trim_end()).size(28.0));
-            if let Some(message) = message {
-                ui.label(RichText::new(message).color(theme::DANGER));
+            if let Some(notice) = notice {
+                let colour = if notice.ok {
+                    theme::SUCCESS
+                } else {
+                    theme::DANGER
+                };
+                ui.label(RichText::new(&notice.text).color(colour));
             }
             let key = egui::vec2(theme::MIN_TOUCH * 1.6, theme::MIN_TOUCH * 1.3);
             for row in ["123", "456", "789"] {
@@ -196,7 +182,7 @@ pub fn staff_menu_ui(
                 item(ui, "Exit the kiosk", StaffAction::Exit);
             }
             item(ui, "Back to the kiosk", StaffAction::Close);
-            message_area(ui, view.message, view.testing, 4.0);
+            message_area(ui, view.notice, view.testing, 4.0);
         });
     });
     action
@@ -277,7 +263,7 @@ pub fn settings_ui(
                 ui.end_row();
             });
         ui.add_space(theme::GAP / 2.0);
-        message_area(ui, view.message, false, 2.0);
+        message_area(ui, view.notice, false, 2.0);
         ui.horizontal(|ui| {
             let save = RichText::new("Save").color(egui::Color32::WHITE);
             if ui
@@ -329,20 +315,23 @@ pub fn journal_ui(ctx: &egui::Context, view: &StaffView<'_>) -> Option<StaffActi
         ui.set_width(theme::STAFF_PANEL_WIDTH * 1.4);
         ui.heading("Submission journal");
         match view.journal {
-            Ok(entries) if entries.is_empty() => {
+            JournalView::Reading => {
+                ui.spinner();
+            }
+            JournalView::Rows(entries) if entries.is_empty() => {
                 ui.label("No sessions yet.");
             }
-            Ok(entries) => {
+            JournalView::Rows(entries) => {
                 egui::ScrollArea::both()
                     .max_height(theme::JOURNAL_HEIGHT)
                     .show(ui, |ui| journal_table(ui, entries));
             }
-            Err(reason) => {
+            JournalView::Unreadable(reason) => {
                 ui.label(RichText::new(reason).color(theme::DANGER));
             }
         }
         ui.add_space(theme::GAP / 2.0);
-        message_area(ui, view.message, false, 2.0);
+        message_area(ui, view.notice, false, 2.0);
         ui.horizontal(|ui| {
             if ui
                 .add_sized(theme::SMALL_BUTTON_SIZE, Button::new("Export CSV"))

@@ -58,6 +58,9 @@ pub enum ImagingError {
     /// The encoder failed (not expected; reported rather than panicking).
     #[error("the image could not be compressed: {0}")]
     Encode(String),
+    /// The task preparing the photo ended without an answer (it panicked or outlasted its limit).
+    #[error("the photo could not be prepared ({0}): take it again")]
+    Interrupted(String),
     /// Even the smallest allowed version is over the budget.
     #[error(
         "the image cannot be made to fit {budget} Base64 characters: raise the image limits or use fewer images"

@@ -136,6 +136,9 @@ pub struct PreparedImage {
     pub source_long_edge: u32,
     /// Time per stage.
     pub times: StageTimes,
+    /// Which photo this is: copies share it, every new photo has its own (the app keys its
+    /// textures by it).
+    id: u64,
 }
 
 impl std::fmt::Debug for PreparedImage {
@@ -206,7 +209,15 @@ pub(crate) mod wiped {
     }
 }
 
+/// The next `PreparedImage::id`.
+static NEXT_IMAGE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 impl PreparedImage {
+    /// Which photo this is: the same for its copies, another for every photo prepared.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Base64 length of the upload.
     pub fn base64_len(&self) -> usize {
         base64_len(self.jpeg.bytes.len())
@@ -331,6 +342,7 @@ fn finish(
         jpeg,
         source_long_edge,
         times,
+        id: NEXT_IMAGE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
     })
 }
 

@@ -2,6 +2,13 @@
 //! config stores only an argon2id hash of it (a PHC string, salted); `markid-kiosk hash-pin`
 //! makes one. Wrong PINs lock the pad for a while, so that a customer cannot try them all.
 
+mod flow;
+
+pub use flow::{
+    JournalView, SaveProblem, SettingsDraft, StaffAction, StaffEffect, StaffFlow, StaffInput,
+    StaffNotice, StaffScreen,
+};
+
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
