@@ -186,8 +186,13 @@ fn parse_wire<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, Stri
 /// Parses the command line and runs it.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // The log file's format is the config's; a config that does not load says why in the
+    // command, with text logs meanwhile.
+    let format = LoadedConfig::load(cli.config.as_deref())
+        .map(|loaded| loaded.config.logs.format)
+        .unwrap_or_default();
     // Flushes the log file when `run` returns.
-    let _logs = crate::logs::init();
+    let _logs = crate::logs::init(format);
     match cli.command {
         Some(Command::CheckConfig) => check_config(cli.config.as_deref()),
         Some(Command::Simulate(args)) => with_runtime(simulate(args)),

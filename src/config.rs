@@ -46,6 +46,27 @@ pub struct Config {
     pub journal: JournalConfig,
     /// What the capture quality engine accepts (`src/quality`).
     pub quality: crate::quality::QualitySettings,
+    /// How the log file is written.
+    pub logs: LogsConfig,
+}
+
+/// The `[logs]` table.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogsConfig {
+    /// The log file's lines: text for people, or JSON for a log shipper.
+    pub format: LogFormat,
+}
+
+/// How each line of the log file is written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line: `time`, `level`, `target`, `event`, `fields`.
+    Json,
 }
 
 /// The `[journal]` table.

@@ -26,7 +26,17 @@ fn fixture(name: &str) -> PathBuf {
 /// Runs `submit` of an ID card with names against `simulator`, logging everything to `logs`;
 /// returns (success, stderr).
 fn submit(simulator: &SimulatorHandle, config_dir: &Path, logs: &Path) -> (bool, String) {
-    std::fs::write(config_dir.join("config.toml"), "").unwrap();
+    submit_with(simulator, config_dir, logs, "")
+}
+
+/// `submit` with `config` as the config file.
+fn submit_with(
+    simulator: &SimulatorHandle,
+    config_dir: &Path,
+    logs: &Path,
+    config: &str,
+) -> (bool, String) {
+    std::fs::write(config_dir.join("config.toml"), config).unwrap();
     let output = Command::new(BINARY)
         .arg("--config")
         .arg(config_dir.join("config.toml"))
@@ -122,4 +132,43 @@ fn a_failed_verification_logs_the_reason_and_nothing_personal() {
     assert!(text.contains("images not accepted"), "{text}");
     assert_nothing_personal(&text, None, "the log file");
     assert_nothing_personal(&stderr, None, "stderr");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_same_redaction() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let simulator = runtime
+        .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let (success, stderr) =
+        submit_with(&simulator, dir.path(), &logs, "[logs]\nformat = \"json\"\n");
+    assert!(success, "{stderr}");
+    let token = simulator.stats().processed[0].auth_token.clone();
+    let text = read_logs(&logs);
+    let mut events = Vec::new();
+    for line in text.lines() {
+        let object: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        for key in ["time", "level", "target", "event", "fields"] {
+            assert!(object.get(key).is_some(), "no {key} in {line}");
+        }
+        let time = object["time"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(time).is_ok(),
+            "time {time}"
+        );
+        assert!(object["fields"].is_object(), "{line}");
+        events.push(object["event"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        events.iter().any(|e| e == "verification session created"),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e == "images accepted for processing"),
+        "{events:?}"
+    );
+    assert_nothing_personal(&text, Some(&token), "the JSON log file");
 }
