@@ -646,3 +646,71 @@ fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
         "no temporary file is left: {files:?}"
     );
 }
+
+/// Resident memory of this process, in bytes (Linux: /proc/self/statm).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// Open file descriptors of this process (Linux: /proc/self/fd).
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Whole sessions, one after the other, through the real app: nothing a session leaves behind
+/// may pile up. `MARKID_SOAK_SESSIONS` sets how many (the README's figures: 200); CI runs 30.
+/// Prints RSS, textures and file descriptors after the warm-up and at the end. The warm-up is
+/// 10 sessions: until then the allocator's per-thread arenas and the runtime's blocking threads
+/// are still being made (RSS rose 10 MB over sessions 2 to 20, then fell back by 200).
+#[test]
+fn sessions_leave_nothing_behind() {
+    let sessions: usize = std::env::var("MARKID_SOAK_SESSIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(30);
+    let warm_up = (sessions / 3).clamp(1, 10);
+    let mut kiosk = Kiosk::new();
+    kiosk.wait_for("Verify your identity");
+    let textures = |kiosk: &Kiosk| kiosk.harness.ctx.tex_manager().read().num_allocated();
+    let baseline_textures = textures(&kiosk);
+    let mut after_warm_up = None;
+    for session in 1..=sessions {
+        kiosk.send_a_passport();
+        kiosk.click("Done");
+        kiosk.wait_for("Verify your identity");
+        for _ in 0..3 {
+            kiosk.harness.step();
+        }
+        assert_eq!(
+            textures(&kiosk),
+            baseline_textures,
+            "session {session} left textures behind"
+        );
+        assert_eq!(kiosk.harness.state().thumbnail_count(), 0);
+        assert!(!kiosk.harness.state().holds_customer_data());
+        if session == warm_up {
+            after_warm_up = Some((resident_bytes(), open_fds()));
+        }
+    }
+    let (rss_warm, fds_warm) = after_warm_up.unwrap();
+    let (rss_end, fds_end) = (resident_bytes(), open_fds());
+    let growth_mb = (rss_end as f64 - rss_warm as f64) / 1e6;
+    println!(
+        "soak: {sessions} sessions; RSS after {warm_up}: {:.1} MB, at the end: {:.1} MB \
+         (growth {growth_mb:.2} MB); textures at Welcome: {baseline_textures} every time; \
+         open fds {fds_warm} -> {fds_end}",
+        rss_warm as f64 / 1e6,
+        rss_end as f64 / 1e6,
+    );
+    assert_eq!(kiosk.simulator.stats().processed.len(), sessions);
+    assert!(
+        growth_mb < 5.0,
+        "RSS grew {growth_mb:.2} MB after the warm-up"
+    );
+    assert!(
+        fds_end <= fds_warm + 2,
+        "file descriptors {fds_warm} -> {fds_end}"
+    );
+}

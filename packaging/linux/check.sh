@@ -19,7 +19,7 @@ mirror="${MARKID_DEB_MIRROR:-http://deb.debian.org/debian}"
 packaging/linux/build.sh
 version=$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"name":"markid-kiosk","version":"\([^"]*\)".*/\1/p')
 deb=$(ls -t target/debian/markid-kiosk_"$version"-*.deb | head -n1)
-archive=$(ls -t target/dist/markid-kiosk-"$version"-linux-*.tar.gz | head -n1)
+archive=$(ls -t target/distrib/markid-kiosk-"$version"-linux-*.tar.gz | head -n1)
 
 echo "== desktop entry" >&2
 desktop-file-validate packaging/linux/markid-kiosk.desktop
