@@ -10,12 +10,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use zeroize::Zeroize as _;
 
 use crate::api::{
-    ApiError, ConnectionCheck, ImageSlot, MarkIdClient, ProcessDocumentType, TokenFields, TokenType,
+    ApiError, ConnectionCheck, ImageSlot, ProcessDocumentType, TokenFields, TokenType,
 };
 use crate::config::{Config, LoadedConfig};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
 use crate::journal::{Journal, JournalError};
 use crate::secret::Personal;
+use crate::services::{Services, ServicesError};
 use crate::simulator::{DEMO_KEY, DEMO_SECRET, Fault, FaultPlan, SimulatorConfig, SimulatorHandle};
 use crate::submit::{ImageSource, SubmitError, SubmitInput};
 
@@ -197,7 +198,7 @@ pub fn run() -> ExitCode {
         Some(Command::CheckConfig) => check_config(cli.config.as_deref()),
         Some(Command::Simulate(args)) => with_runtime(simulate(args)),
         Some(Command::Submit(args)) => match load_config(cli.config.as_deref()) {
-            Ok(config) => with_runtime(submit(config.config, cli.demo, args)),
+            Ok(config) => submit(config.config, cli.demo, args),
             Err(code) => code,
         },
         Some(Command::Prepare(args)) => match load_config(cli.config.as_deref()) {
@@ -212,7 +213,7 @@ pub fn run() -> ExitCode {
         Some(Command::Cameras) => list_cameras(),
         Some(Command::HashPin) => hash_pin(),
         Some(Command::TestConnection) => match load_config(cli.config.as_deref()) {
-            Ok(config) => with_runtime(test_connection(config.config, cli.demo)),
+            Ok(config) => test_connection(config.config, cli.demo),
             Err(code) => code,
         },
         Some(Command::Journal(args)) => match load_config(cli.config.as_deref()) {
@@ -223,13 +224,14 @@ pub fn run() -> ExitCode {
     }
 }
 
-async fn test_connection(mut config: Config, demo: bool) -> ExitCode {
-    let (_simulator, client) = match api_client(&mut config, demo).await {
-        Ok(found) => found,
+fn test_connection(mut config: Config, demo: bool) -> ExitCode {
+    let services = match start_services(&mut config, demo) {
+        Ok(services) => services,
         Err(code) => return code,
     };
     println!("testing {} ...", config.api.base_url);
-    let (ok, text) = ConnectionCheck::report(&client.check_connection().await);
+    let (ok, text) =
+        ConnectionCheck::report(&services.block_on(services.client.check_connection()));
     println!("{text}");
     if ok {
         ExitCode::SUCCESS
@@ -403,53 +405,32 @@ async fn simulate(args: SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The API client for a command, with the demo simulator (kept running by the handle) when
-/// `demo`. Says what is wrong and gives the exit code otherwise.
-async fn api_client(
-    config: &mut Config,
-    demo: bool,
-) -> Result<(Option<SimulatorHandle>, MarkIdClient), ExitCode> {
-    let simulator = if demo {
-        match SimulatorHandle::start_local(SimulatorConfig::default()).await {
-            Ok(simulator) => {
-                simulator.configure(config);
-                Some(simulator)
-            }
-            Err(error) => {
-                eprintln!("error: cannot start the demo simulator: {error}");
-                return Err(ExitCode::from(EXIT_FAILED));
-            }
-        }
-    } else {
-        None
-    };
-    if !config.has_credentials() {
-        eprintln!(
-            "error: no API credentials: set api.key and api.secret in the config (or MARKID_API_KEY and MARKID_API_SECRET), or add --demo to use the simulator"
-        );
-        return Err(ExitCode::from(EXIT_INVALID));
-    }
-    let client = match config.client_settings() {
-        Ok(settings) => MarkIdClient::new(settings).map_err(|error| error.to_string()),
-        Err(invalid) => Err(format!("config: {invalid}")),
-    };
-    match client {
-        Ok(client) => Ok((simulator, client)),
-        Err(error) => {
-            eprintln!("error: {error}");
-            Err(ExitCode::from(EXIT_INVALID))
-        }
-    }
+/// The services for a command (`Services::start`, as the window's), with the demo simulator
+/// when `demo`. Says what is wrong and gives the exit code otherwise.
+fn start_services(config: &mut Config, demo: bool) -> Result<Services, ExitCode> {
+    Services::start(config, demo).map_err(|error| {
+        eprintln!("error: {error}");
+        ExitCode::from(match error {
+            ServicesError::Runtime(_) | ServicesError::Simulator(_) => EXIT_FAILED,
+            _ => EXIT_INVALID,
+        })
+    })
 }
 
-async fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
-    let (_simulator, client) = match api_client(&mut config, demo).await {
-        Ok(found) => found,
+fn submit(mut config: Config, demo: bool, args: SubmitArgs) -> ExitCode {
+    let services = match start_services(&mut config, demo) {
+        Ok(services) => services,
         Err(code) => return code,
     };
     let json = args.json;
     let input = submit_input(args);
-    match crate::submit::submit(&client, &config, input, Arc::new(|_| {})).await {
+    let submitted = services.block_on(crate::submit::submit(
+        &services.client,
+        &config,
+        input,
+        Arc::new(|_| {}),
+    ));
+    match submitted {
         Ok(outcome) => {
             if json {
                 println!("{}", serde_json::to_string(&outcome).unwrap_or_default());

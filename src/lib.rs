@@ -15,6 +15,7 @@ pub mod journal;
 pub mod logs;
 pub mod quality;
 pub mod secret;
+pub mod services;
 pub mod simulator;
 pub mod staff;
 pub mod submit;

@@ -149,12 +149,8 @@ pub async fn submit(
         }
     }
     let policy = ImagePolicy::from(&config.images);
-    let prepared = tokio::task::spawn_blocking(move || prepare_all(input.images, &policy))
-        .await
-        .map_err(|_| SubmitError::Image {
-            slot: ImageSlot::Front,
-            error: ImagingError::Encode("preparation stopped".into()),
-        })??;
+    let policy_for_upload = policy.clone();
+    let prepared = run_blocking(move || prepare_all(input.images, &policy)).await?;
 
     let session = client.create_token(&request).await?;
     let reports = prepared
@@ -168,18 +164,71 @@ pub async fn submit(
             quality: image.jpeg.quality,
         })
         .collect();
-    let process = process_request(
-        session.auth_token.clone(),
+    let upload = Upload {
+        auth_token: session.auth_token.clone(),
         country,
-        input.document_type,
-        &prepared,
-    );
-    client.process(&process, on_progress).await?;
+        document: input.document_type,
+        images: prepared,
+    };
+    upload_images(client, upload, policy_for_upload, on_progress).await?;
     Ok(SubmitOutcome {
         scan_ref: session.scan_ref,
         client_id: request.client_id,
         images: reports,
     })
+}
+
+/// What one upload sends: the session's token, the choice, and the prepared photos.
+pub struct Upload {
+    /// The session's token (spent by the call).
+    pub auth_token: Secret,
+    /// Upper-case alpha-2.
+    pub country: String,
+    /// The document type.
+    pub document: ProcessDocumentType,
+    /// The prepared photos, in slot order.
+    pub images: Vec<(ImageSlot, PreparedImage)>,
+}
+
+/// The one upload path, for the window and the command line: fits the photos into one request
+/// (off the async threads), then sends it with progress.
+pub async fn upload_images(
+    client: &MarkIdClient,
+    upload: Upload,
+    policy: ImagePolicy,
+    on_progress: ProgressCallback,
+) -> Result<(), SubmitError> {
+    let Upload {
+        auth_token,
+        country,
+        document,
+        images,
+    } = upload;
+    let (slots, mut prepared): (Vec<ImageSlot>, Vec<PreparedImage>) = images.into_iter().unzip();
+    let fitted =
+        run_blocking(move || imaging::fit_request(&mut prepared, &policy).map(|()| prepared)).await;
+    let prepared = fitted.map_err(|error| SubmitError::Image {
+        slot: slots.first().copied().unwrap_or(ImageSlot::Front),
+        error,
+    })?;
+    let images: Vec<(ImageSlot, PreparedImage)> = slots.into_iter().zip(prepared).collect();
+    let request = process_request(auth_token, country, document, &images);
+    client.process(&request, on_progress).await?;
+    Ok(())
+}
+
+/// Runs blocking `work` from inside a task; its panic goes on as the task's own, so that
+/// whoever watches the task (the app's `Tasks`) reports it rather than the task ending without
+/// a word.
+pub async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(error) => match error.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            // The runtime is shutting down: so is the program, and nobody reads the answer.
+            Err(error) => std::panic::panic_any(error.to_string()),
+        },
+    }
 }
 
 /// The /process body for prepared images: each as plain Base64 in its slot.

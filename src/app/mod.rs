@@ -11,22 +11,20 @@ pub mod staff_screens;
 mod tasks;
 pub mod theme;
 
-pub use run::{run_kiosk, start_demo};
+pub use run::run_kiosk;
 
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use egui::{RichText, TextureHandle};
-use tokio::runtime::Handle;
-
-use crate::api::{ImageSlot, Locale, MarkIdClient};
+use crate::api::{ImageSlot, Locale};
 use crate::camera::{CameraRig, Wake};
 use crate::config::Config;
 use crate::flow::{CapturedImage, Effect, Event, Flow, FlowSettings, Step, WaitLimits};
-use crate::simulator::SimulatorHandle;
+use crate::services::Services;
 use crate::staff::{StaffFlow, StaffInput, StaffScreen};
 use capture::Capture;
+use egui::{RichText, TextureHandle};
 use screens::ScreenAction;
 use tasks::{Inbox, Message, Tasks};
 
@@ -57,17 +55,6 @@ struct Window {
     config_path: Option<PathBuf>,
 }
 
-/// Why the app cannot start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The config's API settings are unusable.
-    #[error("config: {0}")]
-    Config(#[from] crate::config::InvalidSetting),
-    /// The HTTP client cannot start (its TLS backend).
-    #[error("{0}")]
-    Client(#[from] crate::api::ApiError),
-}
-
 /// The kiosk app.
 pub struct KioskApp {
     flow: Flow,
@@ -78,41 +65,42 @@ pub struct KioskApp {
     capture: Capture,
     customer: CustomerUi,
     window: Window,
-    /// Keeps the demo simulator running for the app's lifetime.
-    _simulator: Option<SimulatorHandle>,
+    /// The runtime, the client, the journal and the demo simulator, for the app's lifetime.
+    _services: Services,
 }
 
 impl KioskApp {
-    /// Builds the app. In demo mode `simulator` is the in-process Mark ID stand-in.
-    pub fn new(
-        ctx: &egui::Context,
-        config: Config,
-        runtime: Handle,
-        simulator: Option<SimulatorHandle>,
-    ) -> Result<Self, StartError> {
+    /// Builds the app on `services` (`Services::start`); in demo mode their simulator stands in
+    /// for Mark ID and the cameras are synthetic.
+    pub fn new(ctx: &egui::Context, config: Config, services: Services) -> Self {
         theme::apply(ctx);
-        let client = MarkIdClient::new(config.client_settings()?)?;
         let (inbox, receiver) = Inbox::new(ctx);
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
-        let cameras = CameraRig::new(&config.camera, simulator.is_some(), Some(wake));
-        let journal = tasks::open_journal(&config);
-        Ok(Self {
+        let demo = services.demo();
+        let cameras = CameraRig::new(&config.camera, demo, Some(wake));
+        let tasks = Tasks::new(
+            services.handle(),
+            inbox,
+            services.client.clone(),
+            services.journal.clone(),
+        );
+        Self {
             flow: Flow::new(flow_settings(&config)),
             staff: staff::staff_flow(&config),
-            tasks: Tasks::new(runtime, inbox, client, journal),
+            tasks,
             receiver,
             capture: Capture::new(cameras),
             customer: CustomerUi::default(),
             window: Window {
-                demo: simulator.is_some(),
+                demo,
                 kiosk_mode: config.kiosk.kiosk_mode,
                 exit: false,
                 config_path: crate::config::default_config_path(),
             },
             config,
-            _simulator: simulator,
-        })
+            _services: services,
+        }
     }
 
     /// Saves staff settings to `path` instead of the user's default config file.

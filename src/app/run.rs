@@ -1,10 +1,11 @@
-//! The bootstrap: the config, the runtime, the demo simulator, then the window.
+//! The window's bootstrap: the config, the services (`Services::start`, shared with the
+//! command line), then the window.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::config::{Config, LoadedConfig};
-use crate::simulator::{SimulatorConfig, SimulatorHandle};
+use crate::config::LoadedConfig;
+use crate::services::Services;
 
 use super::KioskApp;
 
@@ -23,16 +24,6 @@ fn with_window_icon(viewport: egui::ViewportBuilder) -> egui::ViewportBuilder {
         // The icon is built into the binary; a window without it still works.
         Err(_) => viewport,
     }
-}
-
-/// Starts the in-process simulator and points `config` at it.
-pub fn start_demo(
-    config: &mut Config,
-    runtime: &tokio::runtime::Runtime,
-) -> std::io::Result<SimulatorHandle> {
-    let simulator = runtime.block_on(SimulatorHandle::start_local(SimulatorConfig::default()))?;
-    simulator.configure(config);
-    Ok(simulator)
 }
 
 /// Runs the kiosk window. Demo mode (simulator, synthetic camera, DEMO badge) with `--demo` or
@@ -55,29 +46,14 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool, kiosk: bool) -> ExitCod
         return ExitCode::from(2);
     }
     let kiosk_mode = config.kiosk.kiosk_mode;
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("markid-io")
-        .build()
-    {
-        Ok(runtime) => runtime,
+    let demo = demo || !config.has_credentials();
+    let services = match Services::start(&mut config, demo) {
+        Ok(services) => services,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            eprintln!("error: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let simulator = if demo || !config.has_credentials() {
-        match start_demo(&mut config, &runtime) {
-            Ok(simulator) => Some(simulator),
-            Err(error) => {
-                eprintln!("error: cannot start the demo simulator: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        None
-    };
-    let handle = runtime.handle().clone();
     let options = eframe::NativeOptions {
         viewport: with_window_icon(
             egui::ViewportBuilder::default()
@@ -96,8 +72,7 @@ pub fn run_kiosk(config_path: Option<&Path>, demo: bool, kiosk: bool) -> ExitCod
         options,
         Box::new(move |cc| {
             Ok(Box::new(
-                KioskApp::new(&cc.egui_ctx, config, handle, simulator)?
-                    .with_config_path(config_path),
+                KioskApp::new(&cc.egui_ctx, config, services).with_config_path(config_path),
             ))
         }),
     );

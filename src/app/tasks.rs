@@ -19,6 +19,7 @@ use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
 use crate::journal::Journal;
 use crate::staff::StaffInput;
+use crate::submit::{SubmitError, Upload, upload_images};
 
 /// What reaches the UI thread from tasks.
 pub(super) enum Message {
@@ -62,8 +63,7 @@ impl Inbox {
     }
 }
 
-/// The submission journal, shared by the tasks that write and read it.
-pub(super) type SharedJournal = Arc<Mutex<Journal>>;
+use crate::services::SharedJournal;
 
 /// Starts tasks and keeps what can be cancelled.
 pub(super) struct Tasks {
@@ -106,19 +106,6 @@ fn report_when_done(
         };
         inbox.send(message);
     });
-}
-
-/// Runs blocking `work` from inside a task; its panic goes on as the task's own, so that the
-/// task's report names it rather than the task ending without a word.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => value,
-        Err(error) => match error.try_into_panic() {
-            Ok(payload) => std::panic::resume_unwind(payload),
-            // The runtime is shutting down: so is the app, and nobody reads the answer.
-            Err(error) => std::panic::panic_any(error.to_string()),
-        },
-    }
 }
 
 impl Tasks {
@@ -295,7 +282,7 @@ fn prepare(
     }
 }
 
-/// Fits the photos into one request and uploads it, reporting progress on the way.
+/// Uploads through the submit module's one upload path, reporting progress on the way.
 async fn upload(
     client: MarkIdClient,
     submission: Submission,
@@ -308,29 +295,25 @@ async fn upload(
         document,
         images,
     } = submission;
-    let (slots, mut prepared): (Vec<ImageSlot>, Vec<PreparedImage>) = images.into_iter().unzip();
-    let fitted =
-        blocking(move || imaging::fit_request(&mut prepared, &policy).map(|()| prepared)).await;
-    let prepared = match fitted {
-        Ok(prepared) => prepared,
-        Err(error) => {
-            let problem = format!("the photos do not fit one request: {error}");
-            let error = ApiError::Invalid(ValidationError {
-                field: "images",
-                problem,
-            });
-            return Message::Flow(Event::SubmitFailed(error));
-        }
+    let upload = Upload {
+        auth_token,
+        country,
+        document,
+        images,
     };
-    let images: Vec<(ImageSlot, PreparedImage)> = slots.into_iter().zip(prepared).collect();
-    let request = crate::submit::process_request(auth_token, country, document, &images);
     let on_progress = Arc::new(move |progress| {
         inbox.send(Message::Flow(Event::Progress(progress)));
     });
-    Message::Flow(match client.process(&request, on_progress).await {
-        Ok(()) => Event::Submitted,
-        Err(error) => Event::SubmitFailed(error),
-    })
+    Message::Flow(
+        match upload_images(&client, upload, policy, on_progress).await {
+            Ok(()) => Event::Submitted,
+            Err(SubmitError::Api(error)) => Event::SubmitFailed(error),
+            Err(error) => Event::SubmitFailed(ApiError::Invalid(ValidationError {
+                field: "images",
+                problem: error.to_string(),
+            })),
+        },
+    )
 }
 
 /// Runs `work` on the journal. A lock poisoned by a panic elsewhere still guards a consistent
@@ -343,23 +326,6 @@ pub(super) fn use_journal<T>(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     work(&journal)
-}
-
-/// Opens the configured journal; the kiosk serves customers without one, and staff see why.
-pub(super) fn open_journal(config: &Config) -> Result<SharedJournal, String> {
-    let path = config
-        .journal
-        .resolved_path()
-        .ok_or_else(|| "no data directory on this system: set [journal] path".to_owned())?;
-    let retention =
-        std::time::Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
-    match Journal::open(&path, retention) {
-        Ok(journal) => Ok(Arc::new(Mutex::new(journal))),
-        Err(error) => {
-            tracing::warn!("no submission journal: {error}");
-            Err(error.to_string())
-        }
-    }
 }
 
 /// Writes the whole journal as CSV into `exports/` beside it; returns rows and file.
@@ -384,6 +350,7 @@ pub(super) fn export_journal(journal: &Journal) -> Result<(usize, PathBuf), Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::submit::run_blocking;
     use std::time::Duration;
 
     fn runtime() -> tokio::runtime::Runtime {
@@ -418,7 +385,7 @@ mod tests {
         let runtime = runtime();
         let (inbox, receiver, failed) = reporting();
         let task = runtime.spawn(async {
-            let fitted: Result<(), ()> = blocking(|| panic!("fit_request broke")).await;
+            let fitted: Result<(), ()> = run_blocking(|| panic!("fit_request broke")).await;
             let _ = fitted;
             Message::Flow(Event::Submitted)
         });
