@@ -55,18 +55,7 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct LogsConfig {
     /// The log file's lines: text for people, or JSON for a log shipper.
-    pub format: LogFormat,
-}
-
-/// How each line of the log file is written.
-#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// One readable line per event.
-    #[default]
-    Text,
-    /// One JSON object per line: `time`, `level`, `target`, `event`, `fields`.
-    Json,
+    pub format: crate::logs::LogFormat,
 }
 
 /// The `[journal]` table.
@@ -506,34 +495,7 @@ pub fn save_staff_settings(path: &Path, config: &Config) -> Result<(), SaveSetti
     })
 }
 
-/// The app's data directory (logs, the journal): `$MARKID_DATA_DIR`, else the platform's
-/// (`~/.local/share/markid-kiosk` on Linux, `%LOCALAPPDATA%\markid\markid-kiosk\data` on
-/// Windows, `~/Library/Application Support/eu.markid.markid-kiosk` on macOS).
-pub fn data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("MARKID_DATA_DIR").filter(|dir| !dir.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
-        .map(|dirs| dirs.data_local_dir().to_path_buf())
-}
-
-/// `config.toml` in the platform's config directory (e.g. `~/.config/markid-kiosk/` on Linux,
-/// `%APPDATA%\markid\markid-kiosk\config\` on Windows).
-pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("eu", "markid", "markid-kiosk")
-        .map(|dirs| dirs.config_dir().join("config.toml"))
-}
-
-/// Where a config is looked for when none is named, first found wins: the user's own, then on
-/// Linux the machine-wide `/etc/markid-kiosk/config.toml`, where a package-installed kiosk keeps
-/// it (one file for the kiosk account, writable only by root).
-pub fn default_config_paths() -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = default_config_path().into_iter().collect();
-    if cfg!(all(unix, not(target_os = "macos"))) {
-        paths.push(PathBuf::from("/etc/markid-kiosk/config.toml"));
-    }
-    paths
-}
+pub use crate::paths::{data_dir, default_config_path, default_config_paths};
 
 impl Config {
     /// Reads and parses one file, without environment overrides or validation.
@@ -839,5 +801,57 @@ mod tests {
         let error = save_staff_settings(&path, &config).unwrap_err();
         assert!(error.to_string().contains("not valid TOML"), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[api\n");
+    }
+}
+
+// The conversions from the config's tables into the settings types of the modules below it
+// live here, so that imaging and camera know nothing of the config.
+
+impl From<&ImageConfig> for crate::imaging::ImagePolicy {
+    fn from(config: &ImageConfig) -> Self {
+        Self {
+            decode: crate::imaging::DecodeLimits {
+                max_file_bytes: config.max_file_bytes,
+                max_megapixels: config.max_megapixels,
+            },
+            max_base64_chars_per_image: config.max_base64_chars_per_image,
+            max_request_bytes: config.max_request_bytes,
+            document_long_edge: config.document_long_edge,
+            face_long_edge: config.face_long_edge,
+            quality: crate::imaging::QualityRange {
+                start: config.start_quality,
+                floor: config.min_quality,
+            },
+        }
+    }
+}
+
+impl Default for crate::imaging::ImagePolicy {
+    fn default() -> Self {
+        crate::imaging::ImagePolicy::from(&ImageConfig::default())
+    }
+}
+
+impl From<&CameraConfig> for crate::camera::CaptureSettings {
+    fn from(config: &CameraConfig) -> Self {
+        crate::camera::CaptureSettings {
+            target: crate::camera::FormatTarget {
+                min_width: config.min_width,
+                min_height: config.min_height,
+                min_fps: config.min_fps,
+            },
+            warmup_frames: config.warmup_frames,
+            retry_interval: Duration::from_secs(config.retry_secs.max(1)),
+        }
+    }
+}
+
+impl From<&CameraConfig> for crate::camera::RigSettings {
+    fn from(config: &CameraConfig) -> Self {
+        crate::camera::RigSettings {
+            document: crate::camera::CameraChoice::parse(&config.document),
+            face: crate::camera::CameraChoice::parse(&config.face),
+            capture: config.into(),
+        }
     }
 }

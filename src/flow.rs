@@ -11,10 +11,67 @@ use crate::api::{
     UploadProgress,
 };
 use crate::imaging::{ImagingError, PreparedImage};
-use crate::journal::{Outcome, SessionRecord};
 use crate::secret::Secret;
 use image::RgbImage;
 use std::path::PathBuf;
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Mark ID accepted the images for processing.
+    Accepted,
+    /// The upload failed or the API refused the images (the token is spent).
+    SubmitFailed,
+    /// No token could be created.
+    SessionFailed,
+    /// The customer (or staff) cancelled after the token was created.
+    Cancelled,
+    /// The customer walked away; the idle timeout ended the session.
+    TimedOut,
+}
+
+impl Outcome {
+    /// The word stored in the journal and exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::SubmitFailed => "submit_failed",
+            Self::SessionFailed => "session_failed",
+            Self::Cancelled => "cancelled",
+            Self::TimedOut => "timed_out",
+        }
+    }
+
+    /// The outcome a journal word names.
+    pub fn from_journal(text: &str) -> Option<Self> {
+        [
+            Self::Accepted,
+            Self::SubmitFailed,
+            Self::SessionFailed,
+            Self::Cancelled,
+            Self::TimedOut,
+        ]
+        .into_iter()
+        .find(|outcome| outcome.as_str() == text)
+    }
+}
+
+/// One finished session, as the flow reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The clientId the token was created for; empty when no token was created.
+    pub client_id: String,
+    /// Mark ID's reference; empty when no token was created.
+    pub scan_ref: String,
+    /// The document type chosen, as /process names it (`ID_CARD`...), if one was.
+    pub document_type: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The API's error identifier, or what failed (`HTTP_502`, `NETWORK_TIMEOUT`...).
+    pub error: Option<String>,
+    /// From Start to the end.
+    pub duration: Duration,
+}
 
 /// The journal's error code when the kiosk gave up on its own task (a panic, or a deadline).
 pub const KIOSK_TASK_FAILED: &str = "KIOSK_TASK_FAILED";

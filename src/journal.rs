@@ -10,62 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, params};
 
-/// How a session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Mark ID accepted the images for processing.
-    Accepted,
-    /// The upload failed or the API refused the images (the token is spent).
-    SubmitFailed,
-    /// No token could be created.
-    SessionFailed,
-    /// The customer (or staff) cancelled after the token was created.
-    Cancelled,
-    /// The customer walked away; the idle timeout ended the session.
-    TimedOut,
-}
-
-impl Outcome {
-    /// The word stored in the journal and exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accepted => "accepted",
-            Self::SubmitFailed => "submit_failed",
-            Self::SessionFailed => "session_failed",
-            Self::Cancelled => "cancelled",
-            Self::TimedOut => "timed_out",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Accepted,
-            Self::SubmitFailed,
-            Self::SessionFailed,
-            Self::Cancelled,
-            Self::TimedOut,
-        ]
-        .into_iter()
-        .find(|outcome| outcome.as_str() == text)
-    }
-}
-
-/// One finished session, as the flow reports it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionRecord {
-    /// The clientId the token was created for; empty when no token was created.
-    pub client_id: String,
-    /// Mark ID's reference; empty when no token was created.
-    pub scan_ref: String,
-    /// The document type chosen, as /process names it (`ID_CARD`...), if one was.
-    pub document_type: Option<String>,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// The API's error identifier, or what failed (`HTTP_502`, `NETWORK_TIMEOUT`...).
-    pub error: Option<String>,
-    /// From Start to the end.
-    pub duration: Duration,
-}
+pub use crate::flow::{Outcome, SessionRecord};
 
 /// A stored row: the record and when it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,7 +58,7 @@ pub struct Journal {
 
 /// `journal.sqlite3` in the platform's data directory (beside `logs/`).
 pub fn default_path() -> Option<PathBuf> {
-    crate::config::data_dir().map(|dir| dir.join("journal.sqlite3"))
+    crate::paths::default_journal_path()
 }
 
 impl Journal {
@@ -221,7 +166,7 @@ impl Journal {
                         scan_ref: row.get(2)?,
                         document_type: row.get(3)?,
                         // A row written by a newer version keeps its place, shown as failed.
-                        outcome: Outcome::parse(&outcome).unwrap_or(Outcome::SubmitFailed),
+                        outcome: Outcome::from_journal(&outcome).unwrap_or(Outcome::SubmitFailed),
                         error: row.get(5)?,
                         duration: Duration::from_millis(duration_ms.max(0) as u64),
                     },

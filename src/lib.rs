@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod imaging;
 pub mod journal;
 pub mod logs;
+pub mod paths;
 pub mod quality;
 pub mod secret;
 pub mod services;

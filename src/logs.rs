@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::config::LogFormat;
+use serde::{Deserialize, Serialize};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::Layer as _;
@@ -29,13 +29,20 @@ pub struct LogGuard {
     _file: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
-/// Where the log files go: `$MARKID_LOG_DIR`, else `logs/` in the app's data directory
-/// (`config::data_dir`).
+/// Where the log files go: `$MARKID_LOG_DIR`, else `logs/` in the app's data directory.
 pub fn log_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("MARKID_LOG_DIR").filter(|dir| !dir.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    crate::config::data_dir().map(|dir| dir.join("logs"))
+    crate::paths::log_dir()
+}
+
+/// How each line of the log file is written.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line: `time`, `level`, `target`, `event`, `fields`.
+    Json,
 }
 
 fn filter(variable: &str, default: &str) -> EnvFilter {

@@ -423,7 +423,11 @@ fn every_identifier_maps_to_advice_and_a_staff_hint() {
             json!({ "identifier": identifier.as_str(), "message": "m" }),
         );
         assert_eq!(error.identifier(), Some(identifier));
-        assert!(!error.customer_text().is_empty());
+        let key = error.customer_advice().key();
+        assert_ne!(
+            markid_kiosk::i18n::tr(markid_kiosk::api::Locale::En, key),
+            key
+        );
         let staff = error.staff_text();
         assert!(
             staff.contains(identifier.as_str()) && staff.contains("HTTP 400"),

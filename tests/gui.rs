@@ -564,7 +564,7 @@ fn assert_nothing_personal_in(file: &Path, tokens: &[String]) {
 fn a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it() {
     // Logs only where the test below points them, never into this machine's data directory.
     let _logs = std::env::var_os("MARKID_LOG_DIR")
-        .map(|_| markid_kiosk::logs::init(markid_kiosk::config::LogFormat::Text));
+        .map(|_| markid_kiosk::logs::init(markid_kiosk::logs::LogFormat::Text));
     let mut kiosk = Kiosk::new();
     kiosk.send_a_passport();
     kiosk.click("Done");

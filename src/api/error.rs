@@ -317,12 +317,6 @@ impl CustomerAdvice {
             CustomerAdvice::TryAgainLater => "advice.try_later",
         }
     }
-
-    /// The English sentence for the customer (the command line; the kiosk shows `key()` in
-    /// the customer's language).
-    pub fn text(&self) -> std::borrow::Cow<'static, str> {
-        crate::i18n::tr(crate::api::Locale::En, self.key())
-    }
 }
 
 impl ApiError {
@@ -340,11 +334,6 @@ impl ApiError {
             ApiError::UnexpectedAnswer { .. } => CustomerAdvice::AskStaff,
             ApiError::Http { endpoint, failure } => http_advice(*endpoint, failure),
         }
-    }
-
-    /// The English text for the customer: what to do now.
-    pub fn customer_text(&self) -> std::borrow::Cow<'static, str> {
-        self.customer_advice().text()
     }
 
     /// The text for staff: what failed, the API's own words, and how to fix it.

@@ -78,7 +78,7 @@ impl KioskApp {
         let repaint = ctx.clone();
         let wake: Wake = Arc::new(move || repaint.request_repaint());
         let demo = services.demo();
-        let cameras = CameraRig::new(&config.camera, demo, Some(wake));
+        let cameras = CameraRig::new((&config.camera).into(), demo, Some(wake));
         let tasks = Tasks::new(
             services.handle(),
             inbox,

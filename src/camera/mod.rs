@@ -13,7 +13,6 @@ mod webcam;
 mod worker;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 pub use convert::{FrameDecoder, RgbFrame};
 pub use negotiate::{FormatTarget, rank_modes};
@@ -22,8 +21,6 @@ pub use source::{CameraError, FrameSource, Mode, PixelLayout, RawFrame, SourceOp
 pub use synthetic::{SyntheticCamera, SyntheticSource};
 pub use webcam::{DeviceInfo, list_devices};
 pub use worker::{Camera, CameraStatus, CaptureSettings, PreviewFrame, Wake, start_best_mode};
-
-use crate::config::CameraConfig;
 
 /// What a camera photographs; each role has its configured camera.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,18 +80,15 @@ impl CameraChoice {
 /// Frame rate of recorded pictures.
 const PLAYBACK_FPS: u32 = 10;
 
-impl From<&CameraConfig> for CaptureSettings {
-    fn from(config: &CameraConfig) -> Self {
-        CaptureSettings {
-            target: FormatTarget {
-                min_width: config.min_width,
-                min_height: config.min_height,
-                min_fps: config.min_fps,
-            },
-            warmup_frames: config.warmup_frames,
-            retry_interval: Duration::from_secs(config.retry_secs.max(1)),
-        }
-    }
+/// What the rig is set up with: the camera for each role and how to run them.
+#[derive(Clone, Debug)]
+pub struct RigSettings {
+    /// The document camera.
+    pub document: CameraChoice,
+    /// The face camera.
+    pub face: CameraChoice,
+    /// Format, warm-up and retry.
+    pub capture: CaptureSettings,
 }
 
 /// The cameras of the roles, and the one running now.
@@ -108,12 +102,12 @@ pub struct CameraRig {
 }
 
 impl CameraRig {
-    /// The rig for the config's choices; no camera runs until `camera_for` asks for one.
-    pub fn new(config: &CameraConfig, demo: bool, wake: Option<Wake>) -> CameraRig {
+    /// The rig for these choices; no camera runs until `camera_for` asks for one.
+    pub fn new(settings: RigSettings, demo: bool, wake: Option<Wake>) -> CameraRig {
         CameraRig {
-            document: CameraChoice::parse(&config.document),
-            face: CameraChoice::parse(&config.face),
-            settings: CaptureSettings::from(config),
+            document: settings.document,
+            face: settings.face,
+            settings: settings.capture,
             demo,
             wake,
             active: None,

@@ -25,7 +25,6 @@ pub use error::ImagingError;
 pub use pixels::{Pixels, Ycbcr420, apply_orientation, fit_long_edge, resize};
 
 use crate::api::ImageSlot;
-use crate::config::ImageConfig;
 
 /// What an image shows; it decides the resolution cap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,31 +63,6 @@ pub struct ImagePolicy {
     pub face_long_edge: u32,
     /// Quality search bounds.
     pub quality: QualityRange,
-}
-
-impl From<&ImageConfig> for ImagePolicy {
-    fn from(config: &ImageConfig) -> Self {
-        Self {
-            decode: DecodeLimits {
-                max_file_bytes: config.max_file_bytes,
-                max_megapixels: config.max_megapixels,
-            },
-            max_base64_chars_per_image: config.max_base64_chars_per_image,
-            max_request_bytes: config.max_request_bytes,
-            document_long_edge: config.document_long_edge,
-            face_long_edge: config.face_long_edge,
-            quality: QualityRange {
-                start: config.start_quality,
-                floor: config.min_quality,
-            },
-        }
-    }
-}
-
-impl Default for ImagePolicy {
-    fn default() -> Self {
-        ImagePolicy::from(&ImageConfig::default())
-    }
 }
 
 impl ImagePolicy {
