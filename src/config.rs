@@ -727,6 +727,58 @@ impl Config {
     }
 }
 
+// The conversions from the config's tables into the settings types of the modules below it
+// live here, so that imaging and camera know nothing of the config.
+
+impl From<&ImageConfig> for crate::imaging::ImagePolicy {
+    fn from(config: &ImageConfig) -> Self {
+        Self {
+            decode: crate::imaging::DecodeLimits {
+                max_file_bytes: config.max_file_bytes,
+                max_megapixels: config.max_megapixels,
+            },
+            max_base64_chars_per_image: config.max_base64_chars_per_image,
+            max_request_bytes: config.max_request_bytes,
+            document_long_edge: config.document_long_edge,
+            face_long_edge: config.face_long_edge,
+            quality: crate::imaging::QualityRange {
+                start: config.start_quality,
+                floor: config.min_quality,
+            },
+        }
+    }
+}
+
+impl Default for crate::imaging::ImagePolicy {
+    fn default() -> Self {
+        crate::imaging::ImagePolicy::from(&ImageConfig::default())
+    }
+}
+
+impl From<&CameraConfig> for crate::camera::CaptureSettings {
+    fn from(config: &CameraConfig) -> Self {
+        crate::camera::CaptureSettings {
+            target: crate::camera::FormatTarget {
+                min_width: config.min_width,
+                min_height: config.min_height,
+                min_fps: config.min_fps,
+            },
+            warmup_frames: config.warmup_frames,
+            retry_interval: Duration::from_secs(config.retry_secs.max(1)),
+        }
+    }
+}
+
+impl From<&CameraConfig> for crate::camera::RigSettings {
+    fn from(config: &CameraConfig) -> Self {
+        crate::camera::RigSettings {
+            document: crate::camera::CameraChoice::parse(&config.document),
+            face: crate::camera::CameraChoice::parse(&config.face),
+            capture: config.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -801,57 +853,5 @@ mod tests {
         let error = save_staff_settings(&path, &config).unwrap_err();
         assert!(error.to_string().contains("not valid TOML"), "{error}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[api\n");
-    }
-}
-
-// The conversions from the config's tables into the settings types of the modules below it
-// live here, so that imaging and camera know nothing of the config.
-
-impl From<&ImageConfig> for crate::imaging::ImagePolicy {
-    fn from(config: &ImageConfig) -> Self {
-        Self {
-            decode: crate::imaging::DecodeLimits {
-                max_file_bytes: config.max_file_bytes,
-                max_megapixels: config.max_megapixels,
-            },
-            max_base64_chars_per_image: config.max_base64_chars_per_image,
-            max_request_bytes: config.max_request_bytes,
-            document_long_edge: config.document_long_edge,
-            face_long_edge: config.face_long_edge,
-            quality: crate::imaging::QualityRange {
-                start: config.start_quality,
-                floor: config.min_quality,
-            },
-        }
-    }
-}
-
-impl Default for crate::imaging::ImagePolicy {
-    fn default() -> Self {
-        crate::imaging::ImagePolicy::from(&ImageConfig::default())
-    }
-}
-
-impl From<&CameraConfig> for crate::camera::CaptureSettings {
-    fn from(config: &CameraConfig) -> Self {
-        crate::camera::CaptureSettings {
-            target: crate::camera::FormatTarget {
-                min_width: config.min_width,
-                min_height: config.min_height,
-                min_fps: config.min_fps,
-            },
-            warmup_frames: config.warmup_frames,
-            retry_interval: Duration::from_secs(config.retry_secs.max(1)),
-        }
-    }
-}
-
-impl From<&CameraConfig> for crate::camera::RigSettings {
-    fn from(config: &CameraConfig) -> Self {
-        crate::camera::RigSettings {
-            document: crate::camera::CameraChoice::parse(&config.document),
-            face: crate::camera::CameraChoice::parse(&config.face),
-            capture: config.into(),
-        }
     }
 }
