@@ -9,6 +9,7 @@ pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod flow;
+pub mod fuzzing;
 pub mod i18n;
 pub mod imaging;
 pub mod journal;

@@ -578,3 +578,23 @@ fn network_failures_tell_customer_and_staff_apart() {
     );
     assert!(!network(NetworkFailure::Tls, false).is_transient());
 }
+
+/// Every saved fuzz input (seeds and the crashes fuzzing found, `fuzz/regressions/`) runs
+/// through the fuzz targets' own code: none panics.
+#[test]
+fn saved_fuzz_inputs_of_the_answer_and_config_parsers_run_clean() {
+    for (target, run) in [
+        (
+            "api_answers",
+            markid_kiosk::fuzzing::api_answers as fn(&[u8]),
+        ),
+        ("config_parse", markid_kiosk::fuzzing::config_parse),
+    ] {
+        let inputs = markid_kiosk::fuzzing::saved_inputs(target);
+        assert!(inputs.len() >= 3, "{target}: {} inputs", inputs.len());
+        for (path, bytes) in inputs {
+            eprintln!("{target}: {}", path.display());
+            run(&bytes);
+        }
+    }
+}

@@ -571,3 +571,15 @@ fn a_folder_of_images_plays_through_the_capture_thread() {
         Err(CameraError::NotFound(_))
     ));
 }
+
+/// Every saved fuzz input of the frame converters (seeds and `fuzz/regressions/`) runs through
+/// the fuzz target's own code: none panics.
+#[test]
+fn saved_fuzz_inputs_of_the_frame_converters_run_clean() {
+    let inputs = markid_kiosk::fuzzing::saved_inputs("camera_frames");
+    assert!(inputs.len() >= 5, "{} inputs", inputs.len());
+    for (path, bytes) in inputs {
+        eprintln!("{}", path.display());
+        markid_kiosk::fuzzing::camera_frames(&bytes);
+    }
+}

@@ -974,3 +974,20 @@ mod quality {
         );
     }
 }
+
+/// Every saved fuzz input of the decoder (seeds and `fuzz/regressions/`) runs through the fuzz
+/// target's own code: none panics, and the seeds made from real photos decode.
+#[test]
+fn saved_fuzz_inputs_of_the_decoder_run_clean() {
+    let inputs = markid_kiosk::fuzzing::saved_inputs("image_decode");
+    assert!(inputs.len() >= 8, "{} inputs", inputs.len());
+    let policy = markid_kiosk::imaging::ImagePolicy::default();
+    for (path, bytes) in inputs {
+        markid_kiosk::fuzzing::image_decode(&bytes);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.parent().unwrap().ends_with("seeds/image_decode") && !name.contains("truncated") {
+            markid_kiosk::imaging::decode_upright(&bytes, &policy)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+}

@@ -1,15 +1,4 @@
-//! The config parser and its validation on any text.
+//! The config parser and its validation (`markid_kiosk::fuzzing::config_parse`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use markid_kiosk::config::Config;
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(config) = Config::from_toml(text) {
-        let _ = config.validate();
-        let _ = config.to_redacted_toml();
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| markid_kiosk::fuzzing::config_parse(data));
