@@ -46,6 +46,24 @@ pub enum JournalError {
     Export(#[from] std::io::Error),
 }
 
+/// Why the journal cannot be used, as the staff screens are told: cloneable and comparable, so
+/// that it can travel in the app's messages and the staff flow.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JournalUnavailable {
+    /// The system has no data directory and the config names no file.
+    #[error("no data directory on this system: set [journal] path")]
+    NoDataDirectory,
+    /// Opening, reading or writing failed (the `JournalError`'s words).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<JournalError> for JournalUnavailable {
+    fn from(error: JournalError) -> Self {
+        JournalUnavailable::Failed(error.to_string())
+    }
+}
+
 /// Default retention.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 

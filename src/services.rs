@@ -8,7 +8,7 @@ use tokio::runtime::{Handle, Runtime};
 
 use crate::api::{ApiError, MarkIdClient};
 use crate::config::{Config, InvalidSetting};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Journal, JournalUnavailable};
 use crate::simulator::{SimulatorConfig, SimulatorHandle};
 
 /// The submission journal, shared by the tasks that write and read it.
@@ -42,7 +42,7 @@ pub struct Services {
     pub client: MarkIdClient,
     /// The submission journal, or why there is none: the kiosk serves customers without one,
     /// and staff see why.
-    pub journal: Result<SharedJournal, String>,
+    pub journal: Result<SharedJournal, JournalUnavailable>,
     /// The demo simulator; `None` with real credentials. Stopped when dropped.
     simulator: Option<SimulatorHandle>,
     /// Dropped last: the client's and the simulator's tasks run on it.
@@ -101,16 +101,16 @@ impl Services {
 }
 
 /// Opens the configured journal, or says why there is none.
-pub fn open_journal(config: &Config) -> Result<SharedJournal, String> {
+pub fn open_journal(config: &Config) -> Result<SharedJournal, JournalUnavailable> {
     let path = config
         .journal
         .resolved_path()
-        .ok_or_else(|| "no data directory on this system: set [journal] path".to_owned())?;
+        .ok_or(JournalUnavailable::NoDataDirectory)?;
     let retention = Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
     Journal::open(&path, retention)
         .map(|journal| Arc::new(Mutex::new(journal)))
-        .map_err(|error: JournalError| {
+        .map_err(|error| {
             tracing::warn!("no submission journal: {error}");
-            error.to_string()
+            error.into()
         })
 }

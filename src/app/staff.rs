@@ -56,7 +56,7 @@ impl KioskApp {
                 );
             }
             StaffEffect::ReadJournal(rows) => self.tasks.with_journal(
-                move |journal| journal.recent(rows).map_err(|error| error.to_string()),
+                move |journal| journal.recent(rows),
                 |read| Message::Staff(StaffInput::JournalRead(read)),
             ),
             StaffEffect::ExportJournal => self.tasks.with_journal(export_journal, |exported| {

@@ -17,7 +17,7 @@ use crate::api::{
 use crate::config::Config;
 use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
-use crate::journal::Journal;
+use crate::journal::{Journal, JournalError, JournalUnavailable};
 use crate::staff::StaffInput;
 use crate::submit::{SubmitError, Upload, upload_images};
 
@@ -71,7 +71,7 @@ pub(super) struct Tasks {
     inbox: Inbox,
     client: MarkIdClient,
     /// The submission journal, or why there is none (the kiosk works on without it).
-    journal: Result<SharedJournal, String>,
+    journal: Result<SharedJournal, JournalUnavailable>,
     upload: Option<AbortHandle>,
 }
 
@@ -113,7 +113,7 @@ impl Tasks {
         runtime: Handle,
         inbox: Inbox,
         client: MarkIdClient,
-        journal: Result<SharedJournal, String>,
+        journal: Result<SharedJournal, JournalUnavailable>,
     ) -> Self {
         Self {
             runtime,
@@ -216,9 +216,7 @@ impl Tasks {
                 // Nobody waits for the journal: a failure is logged, not reported.
                 self.runtime.spawn_blocking(move || {
                     let written = use_journal(&journal, |journal| {
-                        journal
-                            .record(SystemTime::now(), &record)
-                            .map_err(|error| error.to_string())
+                        journal.record(SystemTime::now(), &record)
                     });
                     if let Err(error) = written {
                         tracing::warn!("session not written to the journal: {error}");
@@ -249,15 +247,19 @@ impl Tasks {
     /// Runs `work` on the journal off the UI thread; `answer` makes its message.
     pub(super) fn with_journal<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&Journal) -> Result<T, String> + Send + 'static,
-        answer: impl Fn(Result<T, String>) -> Message + Send + Sync + 'static,
+        work: impl FnOnce(&Journal) -> Result<T, JournalError> + Send + 'static,
+        answer: impl Fn(Result<T, JournalUnavailable>) -> Message + Send + Sync + 'static,
     ) {
         let journal = self.journal.clone();
         let answer = Arc::new(answer);
         let on_panic = answer.clone();
         self.spawn_blocking(
-            move || answer(journal.and_then(|journal| use_journal(&journal, work))),
-            move |detail| on_panic(Err(detail)),
+            move || {
+                answer(journal.and_then(|journal| {
+                    use_journal(&journal, work).map_err(JournalUnavailable::from)
+                }))
+            },
+            move |detail| on_panic(Err(JournalUnavailable::Failed(detail))),
         );
     }
 }
@@ -320,8 +322,8 @@ async fn upload(
 /// SQLite connection (each statement is atomic), so it is used all the same.
 pub(super) fn use_journal<T>(
     journal: &Mutex<Journal>,
-    work: impl FnOnce(&Journal) -> Result<T, String>,
-) -> Result<T, String> {
+    work: impl FnOnce(&Journal) -> Result<T, JournalError>,
+) -> Result<T, JournalError> {
     let journal = journal
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -329,21 +331,22 @@ pub(super) fn use_journal<T>(
 }
 
 /// Writes the whole journal as CSV into `exports/` beside it; returns rows and file.
-pub(super) fn export_journal(journal: &Journal) -> Result<(usize, PathBuf), String> {
+pub(super) fn export_journal(journal: &Journal) -> Result<(usize, PathBuf), JournalError> {
     let dir = journal
         .path()
         .parent()
         .map_or_else(|| PathBuf::from("exports"), |dir| dir.join("exports"));
-    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    let in_dir = |path: &std::path::Path| {
+        let path = path.to_owned();
+        move |source| JournalError::Directory { path, source }
+    };
+    std::fs::create_dir_all(&dir).map_err(in_dir(&dir))?;
     let stamp = chrono::DateTime::<chrono::Utc>::from(SystemTime::now()).format("%Y%m%d-%H%M%S");
     let path = dir.join(format!("journal-{stamp}.csv"));
-    let file =
-        std::fs::File::create(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let file = std::fs::File::create(&path).map_err(in_dir(&path))?;
     let mut out = std::io::BufWriter::new(file);
-    let rows = journal
-        .export_csv(&mut out)
-        .map_err(|error| error.to_string())?;
-    std::io::Write::flush(&mut out).map_err(|error| format!("{}: {error}", path.display()))?;
+    let rows = journal.export_csv(&mut out)?;
+    std::io::Write::flush(&mut out).map_err(in_dir(&path))?;
     Ok((rows, path))
 }
 

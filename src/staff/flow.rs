@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{PIN_DIGITS, PinGuard, PinOutcome};
 use crate::api::Locale;
-use crate::journal::JournalEntry;
+use crate::journal::{JournalEntry, JournalUnavailable};
 
 /// What staff did.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,9 +134,9 @@ pub enum StaffInput {
     /// The cameras that can be chosen, as (value, label).
     CamerasListed(Vec<(String, String)>),
     /// The journal's newest entries, or why not.
-    JournalRead(Result<Vec<JournalEntry>, String>),
+    JournalRead(Result<Vec<JournalEntry>, JournalUnavailable>),
     /// The export: rows and the file, or why not.
-    Exported(Result<(usize, PathBuf), String>),
+    Exported(Result<(usize, PathBuf), JournalUnavailable>),
     /// The settings save: the file written, or the problem.
     Saved(Result<PathBuf, SaveProblem>),
     /// The connection test: (the kiosk can work, the report for staff).
@@ -310,7 +310,7 @@ impl StaffFlow {
                 if self.screen == StaffScreen::Journal {
                     self.journal = match read {
                         Ok(rows) => JournalView::Rows(rows),
-                        Err(reason) => JournalView::Unreadable(reason),
+                        Err(reason) => JournalView::Unreadable(reason.to_string()),
                     };
                 }
                 Vec::new()
@@ -326,9 +326,11 @@ impl StaffFlow {
                                 ("path", path.display().to_string()),
                             ],
                         ),
-                        Err(reason) => {
-                            StaffNotice::new(false, "staff.not_exported", &[("reason", reason)])
-                        }
+                        Err(reason) => StaffNotice::new(
+                            false,
+                            "staff.not_exported",
+                            &[("reason", reason.to_string())],
+                        ),
                     });
                 }
                 Vec::new()
@@ -595,7 +597,10 @@ mod tests {
             vec![StaffEffect::ReadJournal(JOURNAL_ROWS_SHOWN)]
         );
         assert_eq!(flow.journal(), &JournalView::Reading);
-        flow.handle(StaffInput::JournalRead(Err("disk gone".into())), now);
+        flow.handle(
+            StaffInput::JournalRead(Err(JournalUnavailable::Failed("disk gone".into()))),
+            now,
+        );
         assert_eq!(flow.journal(), &JournalView::Unreadable("disk gone".into()));
         assert_eq!(
             press(&mut flow, StaffAction::ExportJournal, now),
