@@ -93,9 +93,12 @@ impl Journal {
             })?;
         }
         let connection = Connection::open(path).map_err(database)?;
+        // A row a session: a small page cache is plenty, and SQLite's default (2 MB) showed as
+        // steady growth in the 200-session soak test.
         connection
             .execute_batch(
-                "CREATE TABLE IF NOT EXISTS sessions (
+                "PRAGMA cache_size = -128;
+                CREATE TABLE IF NOT EXISTS sessions (
                     id INTEGER PRIMARY KEY,
                     ended_at INTEGER NOT NULL,
                     client_id TEXT NOT NULL,
