@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Whole process against whole process: `markid-kiosk prepare` on the bench photos versus
 # `vips thumbnail` on each (as a shell script would run it), timed by hyperfine.
-# Needs: a release build, vips (libvips-tools) and hyperfine. Photos from bench/make-photos.sh.
+# Needs: a dist build (cargo build --profile dist), vips (libvips-tools) and hyperfine. Photos from bench/make-photos.sh.
 set -euo pipefail
 photos=${1:-target/bench-photos}
-bin=${BIN:-target/release/markid-kiosk}
+bin=${BIN:-target/dist/markid-kiosk}
 out=$(mktemp -d)
 vips_all=""
 for photo in "$photos"/*.jpg; do

@@ -93,14 +93,26 @@ fn assert_nothing_personal(text: &str, token: Option<&str>, what: &str) {
     assert!(longest < 4000, "{what} has a {longest}-character line");
 }
 
-#[test]
-fn a_whole_verification_logs_what_happened_and_nothing_personal() {
+/// A simulator (on its runtime, kept alive by the caller), a temporary directory for the config
+/// and its `logs` folder.
+fn simulator_and_dirs() -> (
+    tokio::runtime::Runtime,
+    SimulatorHandle,
+    tempfile::TempDir,
+    PathBuf,
+) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let simulator = runtime
         .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let logs = dir.path().join("logs");
+    (runtime, simulator, dir, logs)
+}
+
+#[test]
+fn a_whole_verification_logs_what_happened_and_nothing_personal() {
+    let (_runtime, simulator, dir, logs) = simulator_and_dirs();
     let (success, stderr) = submit(&simulator, dir.path(), &logs);
     assert!(success, "{stderr}");
     let stats = simulator.stats();
@@ -116,16 +128,11 @@ fn a_whole_verification_logs_what_happened_and_nothing_personal() {
 
 #[test]
 fn a_failed_verification_logs_the_reason_and_nothing_personal() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let simulator = runtime
-        .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
-        .unwrap();
+    let (_runtime, simulator, dir, logs) = simulator_and_dirs();
     simulator.set_fault(FaultPlan::always(
         Fault::OkWithError,
         Some(markid_kiosk::api::Endpoint::Process),
     ));
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
     let (success, stderr) = submit(&simulator, dir.path(), &logs);
     assert!(!success);
     let text = read_logs(&logs);
@@ -136,12 +143,7 @@ fn a_failed_verification_logs_the_reason_and_nothing_personal() {
 
 #[test]
 fn json_logs_are_one_object_per_line_with_the_same_redaction() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let simulator = runtime
-        .block_on(SimulatorHandle::start_local(SimulatorConfig::default()))
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let logs = dir.path().join("logs");
+    let (_runtime, simulator, dir, logs) = simulator_and_dirs();
     let (success, stderr) =
         submit_with(&simulator, dir.path(), &logs, "[logs]\nformat = \"json\"\n");
     assert!(success, "{stderr}");
