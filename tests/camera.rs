@@ -583,3 +583,29 @@ fn saved_fuzz_inputs_of_the_frame_converters_run_clean() {
         markid_kiosk::fuzzing::camera_frames(&bytes);
     }
 }
+
+/// The MJPEG frame fuzzing found: its header claims 65535x65535 pixels, and decoding it asked
+/// for 12.8 GB. It is a bad frame now, refused before any buffer is made.
+#[test]
+fn an_mjpeg_frame_claiming_a_giant_size_is_refused_before_decoding() {
+    let input = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/regressions/camera_frames/oom-mjpeg-65535x65535"),
+    )
+    .unwrap();
+    let frame = RawFrame {
+        width: 1920,
+        height: 1080,
+        layout: PixelLayout::Mjpeg,
+        bytes: std::borrow::Cow::Borrowed(&input[4..]),
+    };
+    let mut out = RgbFrame::with_buffer(Vec::new());
+    let error = FrameDecoder::default()
+        .decode(&frame, 1, &mut out)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("more than any camera sends"),
+        "{error}"
+    );
+    assert!(out.pixels.capacity() < 100_000_000);
+}

@@ -41,6 +41,9 @@ impl RgbFrame {
     }
 }
 
+/// The largest frame decoded: an 8K camera's 7680x4320 is 33 MP.
+const MAX_FRAME_PIXELS: u64 = 40_000_000;
+
 /// Decodes frames; keeps libjpeg-turbo's decompressor between frames.
 #[derive(Default)]
 pub struct FrameDecoder {
@@ -103,6 +106,15 @@ impl FrameDecoder {
             slot => slot.insert(turbojpeg::Decompressor::new().map_err(bad_frame)?),
         };
         let header = decompressor.read_header(jpeg).map_err(bad_frame)?;
+        // The header's size is the frame's own word: a damaged frame can claim 65535x65535,
+        // and decoding it would ask for 12.8 GB (found by fuzzing `camera_frames`).
+        let pixels = header.width as u64 * header.height as u64;
+        if pixels > MAX_FRAME_PIXELS {
+            return Err(bad_frame(format!(
+                "the MJPEG frame claims {}x{} pixels, more than any camera sends",
+                header.width, header.height
+            )));
+        }
         let factor = turbojpeg::ScalingFactor::new(1, reduction as usize);
         decompressor.set_scaling_factor(factor).map_err(bad_frame)?;
         let scaled = header.scaled(factor);
