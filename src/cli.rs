@@ -4,7 +4,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use zeroize::Zeroize as _;
@@ -245,8 +244,7 @@ fn show_journal(config: &Config, args: &JournalArgs) -> ExitCode {
         eprintln!("error: no data directory on this system: set [journal] path in the config");
         return ExitCode::from(EXIT_INVALID);
     };
-    let retention = Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
-    let journal = match Journal::open(&path, retention) {
+    let journal = match Journal::open(&path, config.journal.retention()) {
         Ok(journal) => journal,
         Err(error) => {
             eprintln!("error: {error}");

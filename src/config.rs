@@ -86,6 +86,11 @@ impl JournalConfig {
             Some(PathBuf::from(&self.path))
         }
     }
+
+    /// How long a row is kept.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.retention_days) * 86_400)
+    }
 }
 
 /// The `[camera]` table.

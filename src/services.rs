@@ -2,7 +2,6 @@
 //! simulator in demo mode (pointed to by the config), the API client and the journal.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use tokio::runtime::{Handle, Runtime};
 
@@ -106,8 +105,7 @@ pub fn open_journal(config: &Config) -> Result<SharedJournal, JournalUnavailable
         .journal
         .resolved_path()
         .ok_or(JournalUnavailable::NoDataDirectory)?;
-    let retention = Duration::from_secs(u64::from(config.journal.retention_days) * 86_400);
-    Journal::open(&path, retention)
+    Journal::open(&path, config.journal.retention())
         .map(|journal| Arc::new(Mutex::new(journal)))
         .map_err(|error| {
             tracing::warn!("no submission journal: {error}");

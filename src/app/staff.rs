@@ -11,7 +11,8 @@ use crate::camera::CameraRole;
 use crate::config::Config;
 use crate::flow::{Event, Step};
 use crate::staff::{
-    SaveProblem, SettingsDraft, StaffAction, StaffEffect, StaffFlow, StaffInput, StaffScreen,
+    JournalView, SaveProblem, SettingsDraft, StaffAction, StaffEffect, StaffFlow, StaffInput,
+    StaffScreen,
 };
 
 /// A staff flow for `config`.
@@ -128,18 +129,22 @@ impl KioskApp {
         let testing = self.staff.testing();
         let kiosk_mode = self.window.kiosk_mode;
         let typed = self.staff.typed();
-        let journal = self.staff.journal().clone();
-        let view = staff_screens::StaffView {
+        let view = |journal| staff_screens::StaffView {
             notice: notice.as_ref(),
             testing,
-            journal: &journal,
+            journal,
         };
         match self.staff.screen() {
             StaffScreen::Closed => staff_screens::staff_button(ctx),
             StaffScreen::Pad => staff_screens::pin_pad_ui(ctx, typed, pad_notice.as_ref()),
-            StaffScreen::Menu => staff_screens::staff_menu_ui(ctx, &view, kiosk_mode),
-            StaffScreen::Journal => staff_screens::journal_ui(ctx, &view),
+            StaffScreen::Menu => {
+                staff_screens::staff_menu_ui(ctx, &view(self.staff.journal()), kiosk_mode)
+            }
+            StaffScreen::Journal => staff_screens::journal_ui(ctx, &view(self.staff.journal())),
             StaffScreen::Settings(_) => {
+                // The settings screen edits the draft and shows no journal.
+                let no_journal = JournalView::default();
+                let view = view(&no_journal);
                 let draft = self.staff.draft_mut()?;
                 staff_screens::settings_ui(ctx, draft, &view)
             }
