@@ -12,6 +12,7 @@ use crate::api::{
     ProgressCallback, TokenFields, TokenRequest, TokenType,
 };
 use crate::config::{ClientIdMode, Config};
+use crate::flow::Submission;
 use crate::imaging::{self, ImagePolicy, ImageRole, ImagingError, PreparedImage};
 use crate::secret::Secret;
 
@@ -164,13 +165,13 @@ pub async fn submit(
             quality: image.jpeg.quality,
         })
         .collect();
-    let upload = Upload {
+    let submission = Submission {
         auth_token: session.auth_token.clone(),
         country,
         document: input.document_type,
         images: prepared,
     };
-    upload_images(client, upload, policy_for_upload, on_progress).await?;
+    upload_images(client, submission, policy_for_upload, on_progress).await?;
     Ok(SubmitOutcome {
         scan_ref: session.scan_ref,
         client_id: request.client_id,
@@ -178,32 +179,20 @@ pub async fn submit(
     })
 }
 
-/// What one upload sends: the session's token, the choice, and the prepared photos.
-pub struct Upload {
-    /// The session's token (spent by the call).
-    pub auth_token: Secret,
-    /// Upper-case alpha-2.
-    pub country: String,
-    /// The document type.
-    pub document: ProcessDocumentType,
-    /// The prepared photos, in slot order.
-    pub images: Vec<(ImageSlot, PreparedImage)>,
-}
-
 /// The one upload path, for the window and the command line: fits the photos into one request
 /// (off the async threads), then sends it with progress.
 pub async fn upload_images(
     client: &MarkIdClient,
-    upload: Upload,
+    submission: Submission,
     policy: ImagePolicy,
     on_progress: ProgressCallback,
 ) -> Result<(), SubmitError> {
-    let Upload {
+    let Submission {
         auth_token,
         country,
         document,
         images,
-    } = upload;
+    } = submission;
     let (slots, mut prepared): (Vec<ImageSlot>, Vec<PreparedImage>) = images.into_iter().unzip();
     let fitted =
         run_blocking(move || imaging::fit_request(&mut prepared, &policy).map(|()| prepared)).await;

@@ -19,7 +19,7 @@ use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
 use crate::journal::{Journal, JournalError, JournalUnavailable};
 use crate::staff::StaffInput;
-use crate::submit::{SubmitError, Upload, upload_images};
+use crate::submit::{SubmitError, upload_images};
 
 /// What reaches the UI thread from tasks.
 pub(super) enum Message {
@@ -291,23 +291,11 @@ async fn upload(
     policy: ImagePolicy,
     inbox: Inbox,
 ) -> Message {
-    let Submission {
-        auth_token,
-        country,
-        document,
-        images,
-    } = submission;
-    let upload = Upload {
-        auth_token,
-        country,
-        document,
-        images,
-    };
     let on_progress = Arc::new(move |progress| {
         inbox.send(Message::Flow(Event::Progress(progress)));
     });
     Message::Flow(
-        match upload_images(&client, upload, policy, on_progress).await {
+        match upload_images(&client, submission, policy, on_progress).await {
             Ok(()) => Event::Submitted,
             Err(SubmitError::Api(error)) => Event::SubmitFailed(error),
             Err(error) => Event::SubmitFailed(ApiError::Invalid(ValidationError {
