@@ -780,3 +780,59 @@ fn sessions_leave_nothing_behind() {
         "file descriptors {fds_warm} -> {fds_end}"
     );
 }
+
+/// A screen reader activates the button it has just read. When the live preview appears above
+/// "Take photo" between that reading and the next frame (a camera's first frame), the press must
+/// still take the photo: buttons keep their identity when the layout above them changes.
+#[test]
+fn a_press_lands_on_its_button_when_the_preview_appears_above_it() {
+    use markid_kiosk::api::{ImageSlot, Locale};
+    use markid_kiosk::app::screens::{CameraView, ScreenAction, capture_ui};
+    use markid_kiosk::camera::{CameraStatus, Mode, PixelLayout};
+
+    struct Screen {
+        with_preview: bool,
+        preview: Option<egui::TextureHandle>,
+        actions: Vec<ScreenAction>,
+    }
+    let status = CameraStatus::Live {
+        name: "Synthetic camera".into(),
+        mode: Mode {
+            width: 1920,
+            height: 1080,
+            fps: 30,
+            layout: PixelLayout::Rgb24,
+        },
+    };
+    let mut harness = Harness::new_ui_state(
+        move |ui, screen: &mut Screen| {
+            if screen.with_preview && screen.preview.is_none() {
+                let pixels = egui::ColorImage::filled([64, 36], egui::Color32::GRAY);
+                let texture = ui.ctx().load_texture("preview", pixels, Default::default());
+                screen.preview = Some(texture);
+            }
+            let camera = CameraView {
+                file_dialog: false,
+                preview: screen.preview.as_ref().filter(|_| screen.with_preview),
+                mirrored: true,
+                status: Some(&status),
+                error: None,
+                taking: false,
+            };
+            if let Some(action) = capture_ui(ui, Locale::En, ImageSlot::Face, &camera, None) {
+                screen.actions.push(action);
+            }
+        },
+        Screen {
+            with_preview: false,
+            preview: None,
+            actions: Vec::new(),
+        },
+    );
+    harness.run();
+    // Read while the camera has no frame yet; the first frame arrives before the press is seen.
+    harness.get_by_label("Take photo").click_accesskit();
+    harness.state_mut().with_preview = true;
+    harness.run();
+    assert_eq!(harness.state().actions, vec![ScreenAction::TakePhoto]);
+}

@@ -49,25 +49,34 @@ pub enum ScreenAction {
     StaffComing,
 }
 
+/// Adds a customer button whose identity comes from its label, not from its place on the
+/// screen. egui numbers widgets in the order they are drawn, so a button below the live preview
+/// changes its number when the preview or a hint above it comes or goes; a screen reader (or a
+/// switch device) that activates the button it just read would then press nothing. Labels are
+/// unique within a screen.
+fn steady_button(ui: &mut Ui, label: &str, size: egui::Vec2, button: Button<'_>) -> bool {
+    let id = egui::Id::unique(("customer-button", label));
+    ui.scope_builder(egui::UiBuilder::new().scope_id(id), |ui| {
+        ui.add_sized(size, button).clicked()
+    })
+    .inner
+}
+
 fn big_button(ui: &mut Ui, label: &str) -> bool {
-    ui.add_sized(
-        theme::BUTTON_SIZE,
-        Button::new(RichText::new(label).font(theme::button_font())),
-    )
-    .clicked()
+    let text = RichText::new(label).font(theme::button_font());
+    steady_button(ui, label, theme::BUTTON_SIZE, Button::new(text))
 }
 
 fn primary_button(ui: &mut Ui, label: &str) -> bool {
     let text = RichText::new(label)
         .font(theme::button_font())
         .color(egui::Color32::WHITE);
-    ui.add_sized(theme::BUTTON_SIZE, Button::new(text).fill(theme::PRIMARY))
-        .clicked()
+    let button = Button::new(text).fill(theme::PRIMARY);
+    steady_button(ui, label, theme::BUTTON_SIZE, button)
 }
 
 fn small_button(ui: &mut Ui, label: &str) -> bool {
-    ui.add_sized(theme::SMALL_BUTTON_SIZE, Button::new(label))
-        .clicked()
+    steady_button(ui, label, theme::SMALL_BUTTON_SIZE, Button::new(label))
 }
 
 fn title(ui: &mut Ui, text: &str) {
