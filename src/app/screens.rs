@@ -49,13 +49,16 @@ pub enum ScreenAction {
     StaffComing,
 }
 
+/// Sets customer buttons' ids apart from any other id made from the same text.
+const STEADY_BUTTON_SALT: u64 = 0x6b69_6f73_6b42_7574;
+
 /// Adds a customer button whose identity comes from its label, not from its place on the
 /// screen. egui numbers widgets in the order they are drawn, so a button below the live preview
 /// changes its number when the preview or a hint above it comes or goes; a screen reader (or a
 /// switch device) that activates the button it just read would then press nothing. Labels are
 /// unique within a screen.
 fn steady_button(ui: &mut Ui, label: &str, size: egui::Vec2, button: Button<'_>) -> bool {
-    let id = egui::Id::unique(("customer-button", label));
+    let id = egui::Id::unique((STEADY_BUTTON_SALT, label));
     ui.scope_builder(egui::UiBuilder::new().scope_id(id), |ui| {
         ui.add_sized(size, button).clicked()
     })
