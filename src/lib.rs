@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod flow;
 pub mod fuzzing;
+pub mod guide;
 pub mod i18n;
 pub mod imaging;
 pub mod journal;

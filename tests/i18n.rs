@@ -244,3 +244,30 @@ fn an_unusable_image_is_told_in_the_customers_language_with_no_english_detail_in
         );
     }
 }
+
+#[test]
+fn every_capture_hint_is_translated_into_every_language() {
+    use markid_kiosk::guide::Hint;
+    let english = load("en");
+    for locale in Locale::ALL {
+        let texts = load(locale.as_str());
+        for hint in Hint::ALL {
+            let text = texts.get(hint.key());
+            assert!(
+                text.is_some_and(|t| !t.trim().is_empty()),
+                "{}: no {}",
+                locale.as_str(),
+                hint.key()
+            );
+            if *locale != Locale::En {
+                assert_ne!(
+                    text,
+                    english.get(hint.key()),
+                    "{}: {} is still English",
+                    locale.as_str(),
+                    hint.key()
+                );
+            }
+        }
+    }
+}
