@@ -196,10 +196,16 @@ pub struct FrameVerdict {
 pub enum AutoState {
     /// Waiting for a good, steady picture.
     Watching,
-    /// Good and steady since then.
-    Steady { since: Instant },
-    /// The countdown ring runs from then.
-    Countdown { started: Instant },
+    /// Good and steady.
+    Steady {
+        /// Since the first good, steady report.
+        since: Instant,
+    },
+    /// The countdown ring runs.
+    Countdown {
+        /// When it started.
+        started: Instant,
+    },
     /// A still was asked of the camera (by the countdown or by "Take photo"); its verdict is
     /// awaited.
     Taking,
@@ -233,6 +239,7 @@ impl AutoCapture {
         }
     }
 
+    /// Where it is.
     pub fn state(&self) -> AutoState {
         self.state
     }
