@@ -818,6 +818,10 @@ fn a_press_lands_on_its_button_when_the_preview_appears_above_it() {
                 status: Some(&status),
                 error: None,
                 taking: false,
+                guide: markid_kiosk::app::screens::GuideFrame::Oval,
+                outline: None,
+                hint: None,
+                countdown: None,
             };
             if let Some(action) = capture_ui(ui, Locale::En, ImageSlot::Face, &camera, None) {
                 screen.actions.push(action);
@@ -835,4 +839,91 @@ fn a_press_lands_on_its_button_when_the_preview_appears_above_it() {
     harness.state_mut().with_preview = true;
     harness.run();
     assert_eq!(harness.state().actions, vec![ScreenAction::TakePhoto]);
+}
+
+#[path = "support/eval_set.rs"]
+#[expect(
+    dead_code,
+    reason = "the gui tests use the document frames, not the face set"
+)]
+mod eval_set;
+
+/// A recorded webcam: `frames` frames of one evaluation-set picture (real specimen documents
+/// composited on real photos, labelled by how they were made) of class `class`, each with its
+/// own sensor noise and a pixel of hand tremor, as JPEGs in a folder that `play:` loops through.
+fn recorded_source(class: eval_set::DocClass, frames: u32) -> tempfile::TempDir {
+    use rand::{Rng, SeedableRng};
+    let sample = eval_set::document_set(1, 7)
+        .into_iter()
+        .find(|sample| sample.class == class)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    for n in 0..frames {
+        let shift = n % 2;
+        let mut frame = image::RgbImage::new(sample.frame.width(), sample.frame.height());
+        for (x, y, pixel) in frame.enumerate_pixels_mut() {
+            let source = sample.frame.get_pixel(x.saturating_sub(shift), y);
+            let noise: i16 = rng.random_range(-3..=3);
+            *pixel = image::Rgb(source.0.map(|v| (i16::from(v) + noise).clamp(0, 255) as u8));
+        }
+        frame
+            .save(dir.path().join(format!("frame-{n:02}.jpg")))
+            .unwrap();
+    }
+    dir
+}
+
+/// A good, steady document in front of the camera is taken by itself: no click on "Take photo".
+#[test]
+fn a_good_steady_document_is_photographed_without_a_click() {
+    let source = recorded_source(eval_set::DocClass::Good, 6);
+    let camera = format!("play:{}", source.path().display());
+    let mut kiosk = Kiosk::with_cameras(&camera, "synthetic");
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("Take photo");
+    let opened = Instant::now();
+    kiosk.wait_for("Use this photo");
+    eprintln!(
+        "auto-capture reached review {:?} after the capture screen",
+        opened.elapsed()
+    );
+    assert_eq!(
+        kiosk.step(),
+        Step::Review(markid_kiosk::api::ImageSlot::Front)
+    );
+}
+
+/// Glare or blur in every frame: no photo is taken by itself, and the hint says what to do.
+#[test]
+fn glare_or_blur_is_never_photographed_by_itself_and_the_hint_says_why() {
+    for (class, hint) in [
+        (
+            eval_set::DocClass::Glare,
+            "Tilt it a little to remove the glare",
+        ),
+        (eval_set::DocClass::Blurred, "Hold it still"),
+    ] {
+        let source = recorded_source(class, 4);
+        let camera = format!("play:{}", source.path().display());
+        let mut kiosk = Kiosk::with_cameras(&camera, "synthetic");
+        kiosk.click("Start");
+        kiosk.click("Passport");
+        kiosk.wait_for(hint);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            kiosk.harness.step();
+            assert!(
+                matches!(kiosk.step(), Step::Capture { .. }),
+                "{class:?}: left the capture screen by itself: {:?}",
+                kiosk.step()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            kiosk.harness.query_by_label(hint).is_some(),
+            "{class:?}: the hint went"
+        );
+    }
 }

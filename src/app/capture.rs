@@ -8,11 +8,16 @@ use std::time::{Duration, Instant};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::RgbImage;
 
+use super::analysis::{Analyser, Judged, Subject};
 use super::theme;
 use crate::api::ImageSlot;
 use crate::camera::{CameraError, CameraRig, CameraRole, CameraStatus};
 use crate::flow::{CapturedImage, Step};
+use crate::guide::{
+    AutoAction, AutoCapture, AutoCaptureSettings, FrameVerdict, Hint, HintSelector,
+};
 use crate::imaging::PreparedImage;
+use crate::quality::QualitySettings;
 
 /// Smallest width of the live preview frames, in pixels (a 1080p camera's half size).
 const MIN_PREVIEW_WIDTH: u32 = 640;
@@ -28,6 +33,29 @@ struct StillRequest {
     slot: ImageSlot,
     receiver: mpsc::Receiver<Result<RgbImage, CameraError>>,
     asked_at: Instant,
+    /// Taken by auto-capture: judged at full resolution before it is used.
+    automatic: bool,
+}
+
+/// What the capture screen on show has seen: the outline, the hint, and auto-capture's state.
+/// Starts afresh each time a capture screen is entered.
+struct Guidance {
+    slot: ImageSlot,
+    auto: AutoCapture,
+    hints: HintSelector,
+    latest: Option<FrameVerdict>,
+    /// When the screen opened: auto-capture's delay is logged from it.
+    opened: Instant,
+}
+
+/// What the capture screen draws of the guidance.
+pub(super) struct GuidanceView {
+    /// The newest outline (shares of the frame) and whether every check passed.
+    pub(super) outline: Option<([crate::quality::Corner; 4], bool)>,
+    /// The hint on show.
+    pub(super) hint: Option<Hint>,
+    /// How far the countdown ring has run.
+    pub(super) countdown: Option<f32>,
 }
 
 fn camera_role(slot: ImageSlot) -> CameraRole {
@@ -93,10 +121,14 @@ pub(super) struct Capture {
     still: Option<StillRequest>,
     pub(super) preview: Option<TextureHandle>,
     pub(super) thumbnails: Thumbnails,
+    analyser: Analyser,
+    guidance: Option<Guidance>,
+    auto_capture: bool,
 }
 
 impl Capture {
-    pub(super) fn new(cameras: CameraRig) -> Self {
+    pub(super) fn new(cameras: CameraRig, quality: &QualitySettings, ctx: &egui::Context) -> Self {
+        let repaint = ctx.clone();
         Self {
             cameras,
             status: None,
@@ -104,6 +136,52 @@ impl Capture {
             still: None,
             preview: None,
             thumbnails: Thumbnails::default(),
+            analyser: Analyser::start(quality.clone(), move || repaint.request_repaint()),
+            guidance: None,
+            auto_capture: quality.auto_capture,
+        }
+    }
+
+    /// The guidance of the capture screen on show.
+    pub(super) fn guidance(&self, now: Instant) -> GuidanceView {
+        match &self.guidance {
+            Some(guidance) => GuidanceView {
+                outline: guidance
+                    .latest
+                    .and_then(|verdict| verdict.outline.map(|outline| (outline, verdict.usable))),
+                hint: guidance.hints.shown(),
+                countdown: guidance.auto.countdown(now),
+            },
+            None => GuidanceView {
+                outline: None,
+                hint: None,
+                countdown: None,
+            },
+        }
+    }
+
+    /// Starts the guidance afresh on entering a capture screen, and drops it on leaving one.
+    fn follow_screen(&mut self, step: &Step) {
+        let capturing = match step {
+            Step::Capture { slot, .. } => Some(*slot),
+            _ => None,
+        };
+        match (capturing, &self.guidance) {
+            (Some(slot), Some(guidance)) if guidance.slot == slot => {}
+            (Some(slot), _) => {
+                self.guidance = Some(Guidance {
+                    slot,
+                    auto: AutoCapture::new(AutoCaptureSettings::default(), self.auto_capture),
+                    hints: HintSelector::default(),
+                    latest: None,
+                    opened: Instant::now(),
+                });
+            }
+            (None, Some(_)) => {
+                self.guidance = None;
+                self.analyser.clear();
+            }
+            (None, None) => {}
         }
     }
 
@@ -120,19 +198,33 @@ impl Capture {
         self.still.is_some()
     }
 
-    /// When the still on its way is looked for next.
+    /// When the still on its way is looked for next, or auto-capture decides by the clock.
     pub(super) fn next_deadline(&self, now: Instant) -> Option<Instant> {
-        self.still.as_ref().map(|_| now + STILL_POLL)
+        let still = self.still.as_ref().map(|_| now + STILL_POLL);
+        let auto = self
+            .guidance
+            .as_ref()
+            .and_then(|guidance| guidance.auto.next_deadline());
+        still.into_iter().chain(auto).min()
     }
 
     /// Drops the session's pictures (the thumbnails follow the session on the next frame).
     pub(super) fn wipe(&mut self) {
         self.still = None;
         self.preview = None;
+        self.guidance = None;
+        self.analyser.clear();
     }
 
     /// "Take photo" on the capture screen for `slot`.
     pub(super) fn take_photo(&mut self, slot: ImageSlot) {
+        if let Some(guidance) = &mut self.guidance {
+            guidance.auto.manual();
+        }
+        self.ask_still(slot, false);
+    }
+
+    fn ask_still(&mut self, slot: ImageSlot, automatic: bool) {
         if self.still.is_some() {
             return;
         }
@@ -143,15 +235,22 @@ impl Capture {
                     slot,
                     receiver: camera.request_still(),
                     asked_at: Instant::now(),
+                    automatic,
                 });
             }
-            Err(error) => self.error = Some(error),
+            Err(error) => {
+                if let Some(guidance) = &mut self.guidance {
+                    guidance.auto.still_failed();
+                }
+                self.error = Some(error);
+            }
         }
     }
 
     /// Runs the camera the current screen needs (none outside capture and review: no camera
     /// light while nobody is being photographed) and shows its newest frame.
     pub(super) fn update_preview(&mut self, ctx: &egui::Context, step: &Step) {
+        self.follow_screen(step);
         let (slot, capturing) = match step {
             Step::Capture { slot, .. } => (*slot, true),
             Step::Preparing(slot) | Step::Review(slot) => (*slot, false),
@@ -178,6 +277,17 @@ impl Capture {
         camera.set_preview_width((shown_width as u32).max(MIN_PREVIEW_WIDTH));
         let status = camera.status();
         if let Some(frame) = camera.take_preview() {
+            if capturing
+                && self.analyser.idle()
+                && let CameraStatus::Live { mode, .. } = &status
+                && let Some(copy) = RgbImage::from_raw(
+                    frame.frame.width,
+                    frame.frame.height,
+                    frame.frame.pixels.clone(),
+                )
+            {
+                self.analyser.preview(Subject::of(slot), copy, mode.width);
+            }
             if capturing {
                 let size = [frame.frame.width as usize, frame.frame.height as usize];
                 let image = ColorImage::from_rgb(size, &frame.frame.pixels);
@@ -197,9 +307,76 @@ impl Capture {
         self.status = Some(status);
     }
 
-    /// The still the camera delivered for the screen on show, or nothing yet; says why none
-    /// came when it did not.
-    pub(super) fn poll_still(&mut self, step: &Step) -> Option<(ImageSlot, CapturedImage)> {
+    /// The photo for the screen on show, when there is one: a still the customer took, or one
+    /// auto-capture took and the full analysis passed. Feeds the analyses to the guidance, and
+    /// says why no still came when none did.
+    pub(super) fn poll(&mut self, step: &Step, now: Instant) -> Option<(ImageSlot, CapturedImage)> {
+        let on_screen = match step {
+            Step::Capture { slot, .. } => Some(*slot),
+            _ => None,
+        };
+        let mut photo = None;
+        for judged in self.analyser.answers() {
+            match judged {
+                Judged::Preview { verdict, hint } => {
+                    let Some(guidance) = &mut self.guidance else {
+                        continue;
+                    };
+                    guidance.latest = Some(verdict);
+                    guidance.hints.update(hint, now);
+                    let before = guidance.auto.state();
+                    let action = guidance.auto.report(verdict, now);
+                    tracing::debug!(
+                        after_ms = guidance.opened.elapsed().as_millis() as u64,
+                        usable = verdict.usable,
+                        state = ?guidance.auto.state(),
+                        ?before,
+                        "preview judged"
+                    );
+                    if action == Some(AutoAction::TakeStill) {
+                        let slot = guidance.slot;
+                        self.ask_still(slot, true);
+                    }
+                }
+                Judged::Still {
+                    slot,
+                    mut still,
+                    usable,
+                    hint,
+                } => {
+                    tracing::debug!(usable, ?hint, "still judged");
+                    if usable && on_screen == Some(slot) {
+                        if let Some(guidance) = &self.guidance {
+                            let after = guidance.opened.elapsed();
+                            tracing::info!(
+                                slot = slot.as_str(),
+                                after_ms = after.as_millis() as u64,
+                                "auto-capture took the photo"
+                            );
+                        }
+                        photo = Some((slot, CapturedImage::Still(still)));
+                        continue;
+                    }
+                    // The customer moved at the last moment: capture goes on by itself.
+                    if let Some(guidance) = &mut self.guidance {
+                        guidance.auto.still_judged(false);
+                        guidance.hints.update(hint, now);
+                    }
+                    crate::imaging::wipe_slice(&mut still);
+                }
+            }
+        }
+        let countdown_over = self
+            .guidance
+            .as_mut()
+            .and_then(|guidance| guidance.auto.tick(now).map(|_| guidance.slot));
+        if let Some(slot) = countdown_over {
+            self.ask_still(slot, true);
+        }
+        photo.or_else(|| self.poll_still(on_screen))
+    }
+
+    fn poll_still(&mut self, on_screen: Option<ImageSlot>) -> Option<(ImageSlot, CapturedImage)> {
         let request = self.still.as_ref()?;
         let answer = match request.receiver.try_recv() {
             Ok(answer) => answer,
@@ -208,14 +385,23 @@ impl Capture {
                 "the camera did not deliver a picture in time".to_owned(),
             )),
         };
-        let slot = request.slot;
+        let (slot, automatic) = (request.slot, request.automatic);
         self.still = None;
-        let same_screen = matches!(step, Step::Capture { slot: current, .. } if *current == slot);
         match answer {
-            Ok(still) if same_screen => Some((slot, CapturedImage::Still(still))),
-            Ok(_) => None,
+            Ok(still) if on_screen == Some(slot) && automatic => {
+                self.analyser.still(slot, still);
+                None
+            }
+            Ok(still) if on_screen == Some(slot) => Some((slot, CapturedImage::Still(still))),
+            Ok(mut still) => {
+                crate::imaging::wipe_slice(&mut still);
+                None
+            }
             Err(error) => {
                 tracing::warn!(%error, "no still from the camera");
+                if let Some(guidance) = &mut self.guidance {
+                    guidance.auto.still_failed();
+                }
                 self.error = Some(error);
                 None
             }

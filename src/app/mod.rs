@@ -3,6 +3,7 @@
 //! `run` (the bootstrap), `tasks` (every effect that waits, off the UI thread), `capture`
 //! (cameras, stills, textures), `staff` (staff mode), `screens` and `staff_screens` (drawing).
 
+mod analysis;
 mod capture;
 mod run;
 pub mod screens;
@@ -90,7 +91,7 @@ impl KioskApp {
             staff: staff::staff_flow(&config),
             tasks,
             receiver,
-            capture: Capture::new(cameras),
+            capture: Capture::new(cameras, &config.quality, ctx),
             customer: CustomerUi::default(),
             window: Window {
                 demo,
@@ -313,7 +314,25 @@ impl KioskApp {
                 )
             }
             Step::Capture { slot, problem } => {
+                let guidance = self.capture.guidance(Instant::now());
+                let guide = match slot {
+                    ImageSlot::Face => screens::GuideFrame::Oval,
+                    ImageSlot::UtilityBill => screens::GuideFrame::A4,
+                    ImageSlot::Front | ImageSlot::Back => {
+                        let passport = self.flow.session().and_then(|s| s.document)
+                            == Some(crate::api::ProcessDocumentType::Passport);
+                        if passport {
+                            screens::GuideFrame::PASSPORT_PAGE
+                        } else {
+                            screens::GuideFrame::ID_CARD
+                        }
+                    }
+                };
                 let camera = screens::CameraView {
+                    guide,
+                    outline: guidance.outline,
+                    hint: guidance.hint,
+                    countdown: guidance.countdown,
                     file_dialog: self.file_dialog_allowed(),
                     preview: self.capture.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
@@ -388,7 +407,7 @@ impl eframe::App for KioskApp {
         self.fit_zoom(ctx);
         let step = self.flow.step().clone();
         self.capture.update_preview(ctx, &step);
-        if let Some((slot, still)) = self.capture.poll_still(&step) {
+        if let Some((slot, still)) = self.capture.poll(&step, now) {
             self.handle(Event::Captured(slot, Box::new(still)));
         }
         self.capture

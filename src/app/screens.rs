@@ -11,8 +11,10 @@ use crate::api::country::all_alpha2_codes;
 use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
 use crate::camera::{CameraError, CameraStatus};
 use crate::flow::{Failure, SubmitStage};
+use crate::guide::Hint;
 use crate::i18n::{language_name, tr, tr_with};
 use crate::imaging::ImagingError;
+use crate::quality::Corner;
 
 /// What the customer did on a screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -304,6 +306,88 @@ pub struct CameraView<'a> {
     pub error: Option<&'a CameraError>,
     /// A still is on its way.
     pub taking: bool,
+    /// Where to hold the document or the face.
+    pub guide: GuideFrame,
+    /// The newest outline found (shares of the frame) and whether every check passed.
+    pub outline: Option<([Corner; 4], bool)>,
+    /// The live hint.
+    pub hint: Option<Hint>,
+    /// How far auto-capture's countdown has run, 0 to 1.
+    pub countdown: Option<f32>,
+}
+
+/// The shape drawn over the preview to show where to hold what is photographed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GuideFrame {
+    /// A document of this width-to-height ratio (ID-1 card 1.586, passport page 1.42, A4 0.707).
+    Document(f32),
+    /// The face's oval.
+    Oval,
+}
+
+impl GuideFrame {
+    /// ISO/IEC 7810 ID-1: 85.60 x 53.98 mm.
+    pub const ID_CARD: GuideFrame = GuideFrame::Document(1.586);
+    /// ICAO 9303 TD3 passport data page: 125 x 88 mm.
+    pub const PASSPORT_PAGE: GuideFrame = GuideFrame::Document(1.42);
+    /// A4 upright, for a utility bill.
+    pub const A4: GuideFrame = GuideFrame::Document(0.707);
+}
+
+/// Amber for an outline that fails a check (4.5:1 against the dark preview).
+const OUTLINE_AMBER: egui::Color32 = egui::Color32::from_rgb(0xF5, 0x9E, 0x0B);
+
+/// Draws the guide, the outline found and the countdown ring over the preview at `rect`.
+fn draw_overlay(painter: &egui::Painter, rect: egui::Rect, camera: &CameraView<'_>) {
+    use egui::{Shape, Stroke, pos2, vec2};
+    let guide_stroke = Stroke::new(3.0, egui::Color32::from_white_alpha(210));
+    match camera.guide {
+        GuideFrame::Document(aspect) => {
+            let height = (rect.height() * 0.8).min(rect.width() * 0.9 / aspect);
+            let frame = egui::Rect::from_center_size(rect.center(), vec2(height * aspect, height));
+            painter.rect_stroke(frame, 16.0, guide_stroke, egui::StrokeKind::Middle);
+        }
+        GuideFrame::Oval => {
+            let radius = vec2(rect.height() * 0.27, rect.height() * 0.38);
+            painter.add(Shape::ellipse_stroke(rect.center(), radius, guide_stroke));
+        }
+    }
+    if let Some((outline, usable)) = camera.outline {
+        let colour = if usable {
+            theme::SUCCESS
+        } else {
+            OUTLINE_AMBER
+        };
+        let points = outline
+            .iter()
+            .map(|[x, y]| {
+                let x = if camera.mirrored { 1.0 - x } else { *x };
+                pos2(
+                    rect.left() + x * rect.width(),
+                    rect.top() + y * rect.height(),
+                )
+            })
+            .collect();
+        painter.add(Shape::closed_line(points, Stroke::new(5.0, colour)));
+    }
+    if let Some(run) = camera.countdown {
+        let radius = rect.height().min(rect.width()) * 0.1;
+        let centre = rect.center();
+        painter.circle_stroke(
+            centre,
+            radius,
+            Stroke::new(10.0, egui::Color32::from_black_alpha(120)),
+        );
+        let steps = 48;
+        let points: Vec<_> = (0..=steps)
+            .map(|i| {
+                let angle = -std::f32::consts::FRAC_PI_2
+                    + std::f32::consts::TAU * run * i as f32 / steps as f32;
+                centre + radius * vec2(angle.cos(), angle.sin())
+            })
+            .collect();
+        painter.add(Shape::line(points, Stroke::new(10.0, theme::SUCCESS)));
+    }
 }
 
 /// The customer's words (a translation key) for a camera that gives no pictures; the reason
@@ -345,12 +429,34 @@ pub fn capture_ui(
     title(ui, &slot_name(locale, slot));
     let live = matches!(camera.status, Some(CameraStatus::Live { .. }));
     if live {
-        let hint = if slot == ImageSlot::Face {
-            "capture.face_hint"
-        } else {
-            "capture.document_hint"
-        };
-        ui.label(RichText::new(tr(locale, hint)).color(theme::MUTED));
+        // The live hint once the first frame is judged; until then the screen's instruction.
+        match camera.hint {
+            Some(hint) => {
+                let colour = if hint == Hint::Ready {
+                    theme::SUCCESS
+                } else {
+                    theme::TEXT
+                };
+                ui.label(
+                    RichText::new(tr(locale, hint.key()))
+                        .font(theme::hint_font())
+                        .strong()
+                        .color(colour),
+                );
+            }
+            None => {
+                let instruction = if slot == ImageSlot::Face {
+                    "capture.face_hint"
+                } else {
+                    "capture.document_hint"
+                };
+                ui.label(
+                    RichText::new(tr(locale, instruction))
+                        .font(theme::hint_font())
+                        .color(theme::MUTED),
+                );
+            }
+        }
     }
     if let Some(preview) = camera.preview.filter(|_| live) {
         let size = preview.size_vec2();
@@ -363,7 +469,10 @@ pub fn capture_ui(
                 egui::pos2(0.0, 1.0),
             ));
         }
-        ui.add(image);
+        ui.vertical_centered(|ui| {
+            let shown = ui.add(image);
+            draw_overlay(&ui.painter_at(shown.rect), shown.rect, camera);
+        });
     }
     match camera.status {
         Some(CameraStatus::Unavailable(error)) => {

@@ -60,6 +60,9 @@ pub struct QualitySettings {
     pub max_face_offset: f32,
     /// Lowest face sharpness.
     pub min_face_sharpness: f32,
+    /// Take the photo by itself when every check passes on a steady picture ("Take photo"
+    /// stays for a manual one).
+    pub auto_capture: bool,
 }
 
 impl Default for QualitySettings {
@@ -78,6 +81,7 @@ impl Default for QualitySettings {
             min_face_width: 0.08,
             max_face_offset: 0.22,
             min_face_sharpness: 0.25,
+            auto_capture: true,
         }
     }
 }
