@@ -474,6 +474,27 @@ mod tests {
         None
     }
 
+    /// A fresh auto-capture fed `verdict` every `every` for `for_how_long`: when it took the photo.
+    fn watch(
+        every: Duration,
+        for_how_long: Duration,
+        verdict: impl Fn(u32) -> FrameVerdict,
+    ) -> Option<Duration> {
+        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
+        feed(&mut auto, Instant::now(), every, for_how_long, verdict)
+    }
+
+    /// An auto-capture fed good frames every `every` until its countdown runs; and the time.
+    fn in_countdown(every: Duration) -> (AutoCapture, Instant) {
+        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
+        let mut now = Instant::now();
+        while auto.countdown(now).is_none() {
+            now += every;
+            auto.report(good(), now);
+        }
+        (auto, now)
+    }
+
     #[test]
     fn a_good_steady_document_is_taken_after_the_steady_spell_and_the_countdown() {
         let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
@@ -481,9 +502,8 @@ mod tests {
         let frame = Duration::from_millis(50);
         let taken = feed(&mut auto, start, frame, Duration::from_secs(3), |_| good());
         let taken = taken.expect("a good, steady document is taken by itself");
-        // The first report has nothing to compare with; steadiness counts from the second.
-        // Steadiness counts from the second report (the first has nothing to compare with).
-        // 0.7 s steady, then the 0.4 s countdown: the photo 1.15 s after the first report.
+        // Steadiness counts from the second report (the first has nothing to compare with),
+        // then 0.7 s steady, then the 0.4 s countdown: the photo 1.15 s after the first report.
         assert!(taken >= Duration::from_millis(1100), "{taken:?}");
         assert!(taken <= Duration::from_millis(1200), "{taken:?}");
         assert_eq!(auto.state(), AutoState::Taking);
@@ -514,17 +534,14 @@ mod tests {
 
     #[test]
     fn a_moving_document_is_never_taken() {
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let start = Instant::now();
-        let frame = Duration::from_millis(50);
         // 1% of the width each frame (a fifth of it a second): a hand bringing the card in.
-        let taken = feed(&mut auto, start, frame, Duration::from_secs(5), |n| {
+        let frame = Duration::from_millis(50);
+        let taken = watch(frame, Duration::from_secs(5), |n| {
             moved(0.01 * (n % 60) as f32)
         });
         assert_eq!(taken, None);
         // Shaking: far off the steady place every other frame.
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let taken = feed(&mut auto, start, frame, Duration::from_secs(5), |n| {
+        let taken = watch(frame, Duration::from_secs(5), |n| {
             moved(if n % 3 == 0 {
                 0.0
             } else {
@@ -536,11 +553,9 @@ mod tests {
 
     #[test]
     fn one_stray_outline_on_a_steady_document_does_not_stop_it() {
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let start = Instant::now();
-        let frame = Duration::from_millis(100);
         // One frame in six misplaces an edge by 5% (seen on real composites with sensor noise).
-        let taken = feed(&mut auto, start, frame, Duration::from_secs(4), |n| {
+        let frame = Duration::from_millis(100);
+        let taken = watch(frame, Duration::from_secs(4), |n| {
             moved(if n % 6 == 5 { 0.05 } else { 0.0 })
         });
         assert!(
@@ -551,10 +566,8 @@ mod tests {
 
     #[test]
     fn small_tremor_still_counts_as_steady() {
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let start = Instant::now();
         let frame = Duration::from_millis(50);
-        let taken = feed(&mut auto, start, frame, Duration::from_secs(3), |n| {
+        let taken = watch(frame, Duration::from_secs(3), |n| {
             moved(if n % 2 == 0 { 0.0 } else { 0.004 })
         });
         assert!(taken.is_some());
@@ -562,11 +575,9 @@ mod tests {
 
     #[test]
     fn one_failed_check_restarts_the_steady_spell_and_stops_the_countdown() {
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let start = Instant::now();
-        let frame = Duration::from_millis(50);
         // A glint every 600 ms: the 700 ms of good frames never come.
-        let taken = feed(&mut auto, start, frame, Duration::from_secs(5), |n| {
+        let frame = Duration::from_millis(50);
+        let taken = watch(frame, Duration::from_secs(5), |n| {
             if n % 12 == 11 {
                 FrameVerdict {
                     usable: false,
@@ -579,12 +590,7 @@ mod tests {
         assert_eq!(taken, None);
 
         // A failure during the countdown stops the ring.
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let mut now = start;
-        while auto.countdown(now).is_none() {
-            now += frame;
-            auto.report(good(), now);
-        }
+        let (mut auto, mut now) = in_countdown(frame);
         now += frame;
         let glare = FrameVerdict {
             usable: false,
@@ -597,14 +603,8 @@ mod tests {
 
     #[test]
     fn a_stalled_analysis_ends_the_countdown_instead_of_firing_on_an_old_report() {
-        let mut auto = AutoCapture::new(AutoCaptureSettings::default(), true);
-        let start = Instant::now();
         let frame = Duration::from_millis(50);
-        let mut now = start;
-        while auto.countdown(now).is_none() {
-            now += frame;
-            auto.report(good(), now);
-        }
+        let (mut auto, now) = in_countdown(frame);
         let due = auto.next_deadline().expect("a countdown wakes the window");
         assert!(due > now);
         // No report came since: the countdown ends instead of firing.
