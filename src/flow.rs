@@ -336,9 +336,14 @@ impl Session {
 
     /// The slots the chosen document needs, in capture order.
     pub fn required_slots(&self) -> Vec<ImageSlot> {
-        let Some(document) = self.document else {
-            return Vec::new();
-        };
+        match self.document {
+            Some(document) => self.slots_for(document),
+            None => Vec::new(),
+        }
+    }
+
+    /// The slots `document` needs with this token, in capture order.
+    pub fn slots_for(&self, document: ProcessDocumentType) -> Vec<ImageSlot> {
         let token_type = self
             .token
             .response
@@ -412,6 +417,35 @@ impl Flow {
     /// The chosen language.
     pub fn locale(&self) -> Locale {
         self.locale
+    }
+
+    /// Where the customer is, as step `n` of `total`, for the step indicator: the document
+    /// choice, one step per photo (with its review), and the summary where they send. On the
+    /// document choice the total is that of the longest document on offer. None before and
+    /// after those screens.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        let session = self.session()?;
+        let total = |photos: usize| photos + 2;
+        match &self.step {
+            Step::ChooseDocument => {
+                let most = session
+                    .allowed_documents()
+                    .into_iter()
+                    .map(|document| session.slots_for(document).len())
+                    .max()?;
+                Some((1, total(most)))
+            }
+            Step::Capture { slot, .. } | Step::Preparing(slot) | Step::Review(slot) => {
+                let slots = session.required_slots();
+                let at = slots.iter().position(|required| required == slot)?;
+                Some((at + 2, total(slots.len())))
+            }
+            Step::Summary => {
+                let photos = session.required_slots().len();
+                Some((total(photos), total(photos)))
+            }
+            _ => None,
+        }
     }
 
     /// The session, while there is one.
@@ -924,6 +958,31 @@ mod tests {
             endpoint: Endpoint::Process,
             failure: HttpFailure::from_body(status, body.as_bytes(), None),
         }
+    }
+
+    #[test]
+    fn the_step_indicator_counts_the_choice_each_photo_and_the_summary() {
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD", "PASSPORT"]));
+        assert_eq!(
+            flow.progress(),
+            Some((1, 5)),
+            "an ID card's path is the longest"
+        );
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        assert_eq!(flow.progress(), Some((2, 4)));
+        capture(&mut flow, ImageSlot::Front, now);
+        assert_eq!(flow.progress(), Some((3, 4)));
+        capture(&mut flow, ImageSlot::Face, now);
+        assert_eq!(flow.step(), &Step::Summary);
+        assert_eq!(flow.progress(), Some((4, 4)));
+        flow.handle(Event::Submit, now);
+        assert_eq!(flow.progress(), None);
+
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        capture(&mut flow, ImageSlot::Front, now);
+        assert_eq!(flow.progress(), Some((3, 5)), "the back of an ID card");
+        assert_eq!(Flow::new(with_country()).progress(), None, "Welcome");
     }
 
     #[test]

@@ -202,6 +202,7 @@ fn passport_verification_from_start_to_success() {
     assert_controls_accessible(&kiosk, "document choice");
     kiosk.click("Passport");
     kiosk.wait_for("Front of your document");
+    kiosk.wait_for("Step 2 of 4");
     kiosk.wait_for("Take photo");
     assert_controls_accessible(&kiosk, "capture");
     kiosk.click("Take photo");
@@ -211,6 +212,7 @@ fn passport_verification_from_start_to_success() {
     kiosk.wait_for("Your face");
     kiosk.take_and_use_photo();
     kiosk.wait_for("Ready to send");
+    kiosk.wait_for("Step 4 of 4");
     assert_controls_accessible(&kiosk, "summary");
     kiosk.click("Send");
     kiosk.wait_for("Thank you");

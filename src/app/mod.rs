@@ -296,7 +296,7 @@ impl KioskApp {
         // Every customer screen after Welcome (which has the full list) can switch language.
         let language = match step {
             Step::Welcome => None,
-            _ => screens::language_menu(ui, locale),
+            _ => screens::language_menu(ui, locale, self.flow.progress()),
         };
         let action = match step {
             Step::Welcome => screens::welcome_ui(ui, locale),

@@ -123,9 +123,18 @@ fn cancel_row(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
 
 /// The language switch on every customer screen after Welcome: the current language's own
 /// name, opening the list of all of them, each in its own language.
-pub fn language_menu(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
+pub fn language_menu(
+    ui: &mut Ui,
+    locale: Locale,
+    progress: Option<(usize, usize)>,
+) -> Option<ScreenAction> {
     let mut action = None;
     ui.horizontal(|ui| {
+        // "Step 2 of 5" shares the row, so that the preview keeps its height.
+        if let Some((n, total)) = progress {
+            step_indicator(ui, locale, n, total);
+            ui.add_space(theme::GAP);
+        }
         let label = ui.label(RichText::new(tr(locale, "common.language")).color(theme::MUTED));
         let menu = egui::ComboBox::from_id_salt("language")
             .selected_text(language_name(locale))
@@ -417,6 +426,16 @@ pub fn image_problem_key(problem: &ImagingError) -> &'static str {
     }
 }
 
+/// "Step 2 of 5": where the customer is in the session.
+fn step_indicator(ui: &mut Ui, locale: Locale, n: usize, total: usize) {
+    let text = tr_with(
+        locale,
+        "common.step",
+        &[("n", &n.to_string()), ("total", &total.to_string())],
+    );
+    ui.label(RichText::new(text).color(theme::MUTED));
+}
+
 /// Live preview and the two ways in: the camera, or a file (also by dropping it on the window).
 pub fn capture_ui(
     ui: &mut Ui,
@@ -518,9 +537,15 @@ pub fn capture_ui(
         if camera.file_dialog && big_button(ui, &tr(locale, "capture.choose_file")) {
             action = Some(ScreenAction::ChooseFile);
         }
+        // In the same row: under the large preview a row of its own would fall below a
+        // 1280x800 screen's edge.
+        ui.add_space(theme::GAP);
+        if big_button(ui, &tr(locale, "common.cancel")) {
+            action = Some(ScreenAction::Cancel);
+        }
     });
     ui.label(RichText::new(tr(locale, "capture.drop_hint")).color(theme::MUTED));
-    cancel_row(ui, locale).or(action)
+    action
 }
 
 /// An image scaled so that its longest edge is `long_edge` points.

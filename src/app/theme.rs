@@ -60,8 +60,8 @@ pub const THUMBNAIL: f32 = 420.0;
 /// Longest edge of a summary thumbnail, in points.
 pub const SUMMARY_THUMBNAIL: f32 = 240.0;
 /// Tallest the live preview may be, in points.
-pub const PREVIEW_MAX_HEIGHT: f32 = 450.0;
-/// Share of the width the live preview may take (800 of 1280 points: 16:9 fills the height).
+pub const PREVIEW_MAX_HEIGHT: f32 = 432.0;
+/// Share of the width the live preview may take (16:9 at the tallest: 768 of 1280 points).
 pub const PREVIEW_WIDTH_SHARE: f32 = 0.7;
 /// Spinners on waiting screens.
 pub const SPINNER: f32 = 64.0;
