@@ -82,11 +82,12 @@ impl Analyser {
             .spawn(move || {
                 while let Some(job) = next_job(&inbox) {
                     let judged = judge(job, &settings);
-                    if let Ok(mut mailbox) = inbox.0.lock() {
-                        mailbox.busy = false;
-                    }
+                    // Answer first: once `idle()` says so, the answer is there to read.
                     if sender.send(judged).is_err() {
                         return;
+                    }
+                    if let Ok(mut mailbox) = inbox.0.lock() {
+                        mailbox.busy = false;
                     }
                     wake();
                 }
@@ -251,4 +252,87 @@ fn judge_face(luma: &GrayImage, settings: &QualitySettings) -> (FrameVerdict, Hi
         outline,
     };
     (verdict, guide::hint_for_face(&report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn answers_within(analyser: &Analyser, wanted: usize, within: Duration) -> Vec<Judged> {
+        let started = Instant::now();
+        let mut answers = Vec::new();
+        while answers.len() < wanted && started.elapsed() < within {
+            answers.extend(analyser.answers());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        answers
+    }
+
+    #[test]
+    fn a_frame_that_comes_while_one_is_judged_is_dropped_not_queued() {
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&woken);
+        let analyser = Analyser::start(QualitySettings::default(), move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let frame = RgbImage::from_pixel(1280, 720, image::Rgb([90, 90, 90]));
+        assert!(analyser.idle());
+        analyser.preview(Subject::Document, frame.clone(), 1920);
+        assert!(!analyser.idle(), "the frame is being judged");
+        for _ in 0..5 {
+            analyser.preview(Subject::Document, frame.clone(), 1920);
+        }
+        let answers = answers_within(&analyser, 1, Duration::from_secs(10));
+        assert_eq!(answers.len(), 1);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            analyser.answers().is_empty(),
+            "the frames sent while busy were dropped"
+        );
+        assert_eq!(woken.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let Judged::Preview { verdict, hint } = &answers[0] else {
+            panic!("a preview's answer is a preview's");
+        };
+        assert!(!verdict.usable);
+        assert_eq!(*hint, Hint::ShowDocument, "a grey frame has no document");
+        assert!(analyser.idle());
+    }
+
+    #[test]
+    fn a_still_comes_back_with_its_verdict_and_a_cleared_one_does_not() {
+        let analyser = Analyser::start(QualitySettings::default(), || {});
+        let still = RgbImage::from_pixel(640, 480, image::Rgb([200, 200, 200]));
+        analyser.still(ImageSlot::Face, still);
+        let answers = answers_within(&analyser, 1, Duration::from_secs(10));
+        let [
+            Judged::Still {
+                slot,
+                still,
+                usable,
+                hint,
+            },
+        ] = answers.as_slice()
+        else {
+            panic!("one still's answer");
+        };
+        assert_eq!(*slot, ImageSlot::Face);
+        assert_eq!(still.dimensions(), (640, 480));
+        assert!(!usable);
+        assert_eq!(*hint, Hint::ShowFace);
+
+        // The session ends while a still waits or its answer is unread: nothing comes back.
+        analyser.still(ImageSlot::Front, RgbImage::new(320, 240));
+        analyser.clear();
+        let started = Instant::now();
+        while !analyser.idle() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "the thread stays busy"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        analyser.clear();
+        assert!(analyser.answers().is_empty());
+    }
 }
