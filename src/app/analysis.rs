@@ -9,36 +9,25 @@ use std::thread::JoinHandle;
 use image::{GrayImage, RgbImage};
 
 use crate::api::ImageSlot;
+use crate::camera::CameraRole;
 use crate::guide::{self, FrameVerdict, Hint};
 use crate::quality::{QualitySettings, analyze_document, analyze_face, luma_of};
-
-/// What is photographed: it decides which analysis runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Subject {
-    Document,
-    Face,
-}
-
-impl Subject {
-    pub(super) fn of(slot: ImageSlot) -> Self {
-        match slot {
-            ImageSlot::Face => Subject::Face,
-            ImageSlot::Front | ImageSlot::Back | ImageSlot::UtilityBill => Subject::Document,
-        }
-    }
-}
 
 /// A picture to judge.
 enum Job {
     /// A preview frame, `full_width` the camera's own width (thresholds in pixels are scaled
     /// to it).
     Preview {
-        subject: Subject,
+        role: CameraRole,
         frame: RgbImage,
         full_width: u32,
     },
     /// A full-resolution still, handed back with its verdict.
-    Still { slot: ImageSlot, still: RgbImage },
+    Still {
+        slot: ImageSlot,
+        role: CameraRole,
+        still: RgbImage,
+    },
 }
 
 /// A judged picture.
@@ -112,10 +101,10 @@ impl Analyser {
     }
 
     /// Judges a preview frame if the thread is idle; drops it otherwise.
-    pub(super) fn preview(&self, subject: Subject, frame: RgbImage, full_width: u32) {
+    pub(super) fn preview(&self, role: CameraRole, frame: RgbImage, full_width: u32) {
         if self.idle() {
             self.post(Job::Preview {
-                subject,
+                role,
                 frame,
                 full_width,
             });
@@ -124,8 +113,8 @@ impl Analyser {
 
     /// Judges a still (it waits for the frame being judged, if any; a preview job waiting is
     /// replaced).
-    pub(super) fn still(&self, slot: ImageSlot, still: RgbImage) {
-        self.post(Job::Still { slot, still });
+    pub(super) fn still(&self, slot: ImageSlot, role: CameraRole, still: RgbImage) {
+        self.post(Job::Still { slot, role, still });
     }
 
     fn post(&self, job: Job) {
@@ -195,13 +184,13 @@ fn next_job(shared: &Shared) -> Option<Job> {
 fn judge(job: Job, settings: &QualitySettings) -> Judged {
     match job {
         Job::Preview {
-            subject,
+            role,
             frame,
             full_width,
         } => {
             let luma = luma_of(&frame);
-            let (verdict, hint) = match subject {
-                Subject::Document => {
+            let (verdict, hint) = match role {
+                CameraRole::Document => {
                     // The size check is about the still: a preview half as wide needs half the
                     // pixels.
                     let scale = frame.width() as f32 / full_width.max(1) as f32;
@@ -210,15 +199,15 @@ fn judge(job: Job, settings: &QualitySettings) -> Judged {
                         ((settings.min_document_px as f32 * scale.min(1.0)) as u32).max(1);
                     judge_document(&luma, &scaled)
                 }
-                Subject::Face => judge_face(&luma, settings),
+                CameraRole::Face => judge_face(&luma, settings),
             };
             Judged::Preview { verdict, hint }
         }
-        Job::Still { slot, still } => {
+        Job::Still { slot, role, still } => {
             let luma = luma_of(&still);
-            let (verdict, hint) = match Subject::of(slot) {
-                Subject::Document => judge_document(&luma, settings),
-                Subject::Face => judge_face(&luma, settings),
+            let (verdict, hint) = match role {
+                CameraRole::Document => judge_document(&luma, settings),
+                CameraRole::Face => judge_face(&luma, settings),
             };
             Judged::Still {
                 slot,
@@ -278,10 +267,10 @@ mod tests {
         });
         let frame = RgbImage::from_pixel(1280, 720, image::Rgb([90, 90, 90]));
         assert!(analyser.idle());
-        analyser.preview(Subject::Document, frame.clone(), 1920);
+        analyser.preview(CameraRole::Document, frame.clone(), 1920);
         assert!(!analyser.idle(), "the frame is being judged");
         for _ in 0..5 {
-            analyser.preview(Subject::Document, frame.clone(), 1920);
+            analyser.preview(CameraRole::Document, frame.clone(), 1920);
         }
         let answers = answers_within(&analyser, 1, Duration::from_secs(10));
         assert_eq!(answers.len(), 1);
@@ -303,7 +292,7 @@ mod tests {
     fn a_still_comes_back_with_its_verdict_and_a_cleared_one_does_not() {
         let analyser = Analyser::start(QualitySettings::default(), || {});
         let still = RgbImage::from_pixel(640, 480, image::Rgb([200, 200, 200]));
-        analyser.still(ImageSlot::Face, still);
+        analyser.still(ImageSlot::Face, CameraRole::Face, still);
         let answers = answers_within(&analyser, 1, Duration::from_secs(10));
         let [
             Judged::Still {
@@ -322,7 +311,11 @@ mod tests {
         assert_eq!(*hint, Hint::ShowFace);
 
         // The session ends while a still waits or its answer is unread: nothing comes back.
-        analyser.still(ImageSlot::Front, RgbImage::new(320, 240));
+        analyser.still(
+            ImageSlot::Front,
+            CameraRole::Document,
+            RgbImage::new(320, 240),
+        );
         analyser.clear();
         let started = Instant::now();
         while !analyser.idle() {

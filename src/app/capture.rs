@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use egui::{ColorImage, TextureHandle, TextureOptions};
 use image::RgbImage;
 
-use super::analysis::{Analyser, Judged, Subject};
+use super::analysis::{Analyser, Judged};
 use super::theme;
 use crate::api::ImageSlot;
 use crate::camera::{CameraError, CameraRig, CameraRole, CameraStatus};
@@ -49,6 +49,7 @@ struct Guidance {
 }
 
 /// What the capture screen draws of the guidance.
+#[derive(Default)]
 pub(super) struct GuidanceView {
     /// The newest outline (shares of the frame) and whether every check passed.
     pub(super) outline: Option<([crate::quality::Corner; 4], bool)>,
@@ -56,6 +57,14 @@ pub(super) struct GuidanceView {
     pub(super) hint: Option<Hint>,
     /// How far the countdown ring has run.
     pub(super) countdown: Option<f32>,
+}
+
+/// The slot of the capture screen on show, if one is.
+fn capturing(step: &Step) -> Option<ImageSlot> {
+    match step {
+        Step::Capture { slot, .. } => Some(*slot),
+        _ => None,
+    }
 }
 
 fn camera_role(slot: ImageSlot) -> CameraRole {
@@ -152,21 +161,13 @@ impl Capture {
                 hint: guidance.hints.shown(),
                 countdown: guidance.auto.countdown(now),
             },
-            None => GuidanceView {
-                outline: None,
-                hint: None,
-                countdown: None,
-            },
+            None => GuidanceView::default(),
         }
     }
 
     /// Starts the guidance afresh on entering a capture screen, and drops it on leaving one.
     fn follow_screen(&mut self, step: &Step) {
-        let capturing = match step {
-            Step::Capture { slot, .. } => Some(*slot),
-            _ => None,
-        };
-        match (capturing, &self.guidance) {
+        match (capturing(step), &self.guidance) {
             (Some(slot), Some(guidance)) if guidance.slot == slot => {}
             (Some(slot), _) => {
                 self.guidance = Some(Guidance {
@@ -286,7 +287,7 @@ impl Capture {
                     frame.frame.pixels.clone(),
                 )
             {
-                self.analyser.preview(Subject::of(slot), copy, mode.width);
+                self.analyser.preview(camera_role(slot), copy, mode.width);
             }
             if capturing {
                 let size = [frame.frame.width as usize, frame.frame.height as usize];
@@ -311,10 +312,7 @@ impl Capture {
     /// auto-capture took and the full analysis passed. Feeds the analyses to the guidance, and
     /// says why no still came when none did.
     pub(super) fn poll(&mut self, step: &Step, now: Instant) -> Option<(ImageSlot, CapturedImage)> {
-        let on_screen = match step {
-            Step::Capture { slot, .. } => Some(*slot),
-            _ => None,
-        };
+        let on_screen = capturing(step);
         let mut photo = None;
         for judged in self.analyser.answers() {
             match judged {
@@ -389,7 +387,7 @@ impl Capture {
         self.still = None;
         match answer {
             Ok(still) if on_screen == Some(slot) && automatic => {
-                self.analyser.still(slot, still);
+                self.analyser.still(slot, camera_role(slot), still);
                 None
             }
             Ok(still) if on_screen == Some(slot) => Some((slot, CapturedImage::Still(still))),
