@@ -145,6 +145,8 @@ pub struct KioskConfig {
     pub staff_pin_hash: String,
     /// Text and controls larger for people who need it: 1.0 is normal, up to 2.0.
     pub text_scale: f32,
+    /// Countries listed first on the document choice (alpha-2), e.g. the branch's own.
+    pub countries_first: Vec<String>,
 }
 
 impl Default for KioskConfig {
@@ -156,6 +158,7 @@ impl Default for KioskConfig {
             kiosk_mode: false,
             staff_pin_hash: String::new(),
             text_scale: 1.0,
+            countries_first: Vec::new(),
         }
     }
 }
@@ -585,6 +588,17 @@ impl Config {
             return invalid(
                 "kiosk.text_scale",
                 "must be 1.0 (normal) to 2.0 (twice as large)",
+            );
+        }
+        if let Some(unknown) = self
+            .kiosk
+            .countries_first
+            .iter()
+            .find(|code| crate::api::country::normalize_alpha2(code).is_none())
+        {
+            return invalid(
+                "kiosk.countries_first",
+                &format!("'{unknown}' is not an ISO 3166-1 alpha-2 code such as \"LT\""),
             );
         }
         if !(1..=3650).contains(&self.journal.retention_days) {

@@ -11,6 +11,7 @@ use crate::api::{
     UploadProgress,
 };
 use crate::imaging::{ImagingError, PreparedImage};
+use crate::quality::PhotoCheck;
 use crate::secret::Secret;
 use image::RgbImage;
 use std::path::PathBuf;
@@ -71,6 +72,11 @@ pub struct SessionRecord {
     pub error: Option<String>,
     /// From Start to the end.
     pub duration: Duration,
+    /// Photos taken or chosen in the session (each retake counts).
+    pub captures: u32,
+    /// How often each problem code was found on those photos: codes only, never what the
+    /// photos show.
+    pub problems: BTreeMap<String, u32>,
 }
 
 /// The journal's error code when the kiosk gave up on its own task (a panic, or a deadline).
@@ -79,7 +85,8 @@ pub const KIOSK_TASK_FAILED: &str = "KIOSK_TASK_FAILED";
 /// Settings the flow needs from the config.
 #[derive(Clone, Debug)]
 pub struct FlowSettings {
-    /// Country preselected on the document screen (alpha-2), if the config names one.
+    /// The document country the token is created for (`[token] country`, alpha-2): the
+    /// customer is not asked.
     pub default_country: Option<String>,
     /// How long the success screen stays before the kiosk returns to Welcome.
     pub success_return_after: Duration,
@@ -91,6 +98,11 @@ pub struct FlowSettings {
     pub default_locale: Locale,
     /// How long each waiting step may wait for its task before the flow gives up on it.
     pub wait_limits: WaitLimits,
+    /// After this many photos of one side fail the checks, "Use anyway" is offered, so that
+    /// nobody is stuck on a check that is wrong about their document.
+    pub use_anyway_after: u32,
+    /// A staff workstation (not kiosk mode): every session is staff-assisted.
+    pub staff_workstation: bool,
 }
 
 /// The longest the kiosk waits for its own tasks. Each task reports, but a deadline in the flow
@@ -124,6 +136,8 @@ impl Default for FlowSettings {
             idle_warning: Duration::from_secs(20),
             default_locale: Locale::En,
             wait_limits: WaitLimits::default(),
+            use_anyway_after: 3,
+            staff_workstation: false,
         }
     }
 }
@@ -196,6 +210,8 @@ pub enum Step {
 pub enum Event {
     /// The customer pressed Start.
     Start,
+    /// Staff started a session from their menu to help a customer: Start, staff-assisted.
+    StartAssisted,
     /// The customer chose a language (also the token's `locale`).
     ChooseLanguage(Locale),
     /// The token was created.
@@ -208,8 +224,8 @@ pub enum Event {
     ChooseDocument(ProcessDocumentType),
     /// A photo or file was taken for the current capture screen.
     Captured(ImageSlot, Box<CapturedImage>),
-    /// The taken image is ready.
-    ImagePrepared(ImageSlot, Box<PreparedImage>),
+    /// The taken image is ready, with the quality engine's verdict on it.
+    ImagePrepared(ImageSlot, Box<PreparedImage>, PhotoCheck),
     /// The taken image could not be used.
     ImageFailed(ImageSlot, ImagingError),
     /// The customer accepted the image under review.
@@ -314,6 +330,16 @@ pub struct Session {
     pub document: Option<ProcessDocumentType>,
     /// Accepted images, and the one under review.
     pub images: BTreeMap<ImageSlot, PreparedImage>,
+    /// The token fixed the country (`[token] country`): the customer is not asked.
+    pub country_fixed: bool,
+    /// The verdict on each image, while it is under review or kept.
+    pub checks: BTreeMap<ImageSlot, PhotoCheck>,
+    /// Photos of each side that failed the checks.
+    pub failed_tries: BTreeMap<ImageSlot, u32>,
+    /// Photos taken or chosen, for the journal.
+    pub captures: u32,
+    /// Problem codes found on them, with how often, for the journal.
+    pub problems_seen: BTreeMap<&'static str, u32>,
 }
 
 impl Session {
@@ -359,11 +385,49 @@ impl Session {
             .collect()
     }
 
+    fn new(token: TokenSession, country: Option<String>, country_fixed: bool) -> Self {
+        Self {
+            token,
+            country,
+            document: None,
+            images: BTreeMap::new(),
+            country_fixed,
+            checks: BTreeMap::new(),
+            failed_tries: BTreeMap::new(),
+            captures: 0,
+            problems_seen: BTreeMap::new(),
+        }
+    }
+
+    /// Counts a photo and its verdict for `slot`, and keeps the verdict for the review.
+    fn checked(&mut self, slot: ImageSlot, check: PhotoCheck) {
+        self.captures += 1;
+        for problem in &check.problems {
+            *self.problems_seen.entry(problem.code()).or_default() += 1;
+        }
+        if !check.passed() {
+            *self.failed_tries.entry(slot).or_default() += 1;
+        }
+        self.checks.insert(slot, check);
+    }
+
     fn next_missing_slot(&self) -> Option<ImageSlot> {
         self.required_slots()
             .into_iter()
             .find(|slot| !self.images.contains_key(slot))
     }
+}
+
+/// The review of a photo: its verdict, and whether it may be used.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review<'a> {
+    /// Which image.
+    pub slot: ImageSlot,
+    /// The quality engine's verdict.
+    pub check: &'a PhotoCheck,
+    /// The photo may be used: it passed, or it failed `use_anyway_after` times (or staff are
+    /// helping) and the customer may send it all the same.
+    pub usable: bool,
 }
 
 /// The state machine.
@@ -382,6 +446,8 @@ pub struct Flow {
     started_at: Option<Instant>,
     /// When the screen on show appeared, for the waiting steps' limits.
     step_since: Option<Instant>,
+    /// Staff started this session from their menu (until it ends at Welcome).
+    assisted: bool,
 }
 
 impl Flow {
@@ -397,6 +463,7 @@ impl Flow {
             last_activity: None,
             started_at: None,
             step_since: None,
+            assisted: false,
         }
     }
 
@@ -446,6 +513,29 @@ impl Flow {
             }
             _ => None,
         }
+    }
+
+    /// Whether staff are helping: a staff workstation, or a session staff started. Staff may
+    /// then use a file dialog, and a photo that fails the checks.
+    pub fn staff_assisted(&self) -> bool {
+        self.settings.staff_workstation || self.assisted
+    }
+
+    /// The photo under review, with its verdict.
+    pub fn review(&self) -> Option<Review<'_>> {
+        let Step::Review(slot) = self.step else {
+            return None;
+        };
+        let session = self.session.as_ref()?;
+        let check = session.checks.get(&slot)?;
+        let tries = session.failed_tries.get(&slot).copied().unwrap_or(0);
+        let usable =
+            check.passed() || self.staff_assisted() || tries >= self.settings.use_anyway_after;
+        Some(Review {
+            slot,
+            check,
+            usable,
+        })
     }
 
     /// The session, while there is one.
@@ -594,6 +684,10 @@ impl Flow {
                 Vec::new()
             }
             Event::Start if self.step == Step::Welcome => self.create_session(now),
+            Event::StartAssisted if self.step == Step::Welcome => {
+                self.assisted = true;
+                self.create_session(now)
+            }
             Event::TryAgain if matches!(self.step, Step::Failed(_)) => self.create_session(now),
             Event::SessionCreated(token) if self.step == Step::CreatingSession => {
                 self.session_created(*token)
@@ -603,7 +697,7 @@ impl Flow {
                 vec![self.record(Outcome::SessionFailed, Some(error.code()), now)]
             }
             Event::ChooseCountry(country) => {
-                if let Some(session) = self.session.as_mut() {
+                if let Some(session) = self.session.as_mut().filter(|s| !s.country_fixed) {
                     session.country = Some(country.to_ascii_uppercase());
                 }
                 Vec::new()
@@ -616,9 +710,10 @@ impl Flow {
                 self.step = Step::Preparing(slot);
                 vec![Effect::PrepareImage(slot, image)]
             }
-            Event::ImagePrepared(slot, image) if self.step == Step::Preparing(slot) => {
+            Event::ImagePrepared(slot, image, check) if self.step == Step::Preparing(slot) => {
                 if let Some(session) = self.session.as_mut() {
                     session.images.insert(slot, *image);
+                    session.checked(slot, check);
                 }
                 self.step = Step::Review(slot);
                 Vec::new()
@@ -630,13 +725,15 @@ impl Flow {
                 };
                 Vec::new()
             }
-            Event::Accept if matches!(self.step, Step::Review(_)) => {
+            // A photo that failed is used only once "Use anyway" is offered.
+            Event::Accept if self.review().is_some_and(|review| review.usable) => {
                 self.advance_capture();
                 Vec::new()
             }
             Event::Retake(slot) if matches!(self.step, Step::Review(_) | Step::Summary) => {
                 if let Some(session) = self.session.as_mut() {
                     session.images.remove(&slot);
+                    session.checks.remove(&slot);
                 }
                 self.step = Step::Capture {
                     slot,
@@ -691,16 +788,17 @@ impl Flow {
     }
 
     fn session_created(&mut self, token: TokenSession) -> Vec<Effect> {
-        let fixed_country = token.response.country.clone().filter(|c| !c.is_empty());
-        let country = fixed_country
+        // `[token] country` goes into the token request, and the token then allows that
+        // country alone; an answer that names one fixes it too.
+        let fixed_country = token
+            .response
+            .country
+            .clone()
+            .filter(|c| !c.is_empty())
             .or_else(|| self.settings.default_country.clone())
             .map(|c| c.to_ascii_uppercase());
-        let mut session = Session {
-            token,
-            country,
-            document: None,
-            images: BTreeMap::new(),
-        };
+        let country_fixed = fixed_country.is_some();
+        let mut session = Session::new(token, fixed_country, country_fixed);
         // After a failed submission the customer keeps their photos if the new token still
         // allows the document: they go straight to the summary to check or retake them.
         if let Some((country, document)) = self.kept_choice.take()
@@ -814,6 +912,15 @@ impl Flow {
                 .started_at
                 .map(|started| now.saturating_duration_since(started))
                 .unwrap_or_default(),
+            captures: session.map_or(0, |s| s.captures),
+            problems: session
+                .map(|s| {
+                    s.problems_seen
+                        .iter()
+                        .map(|(code, count)| ((*code).to_owned(), *count))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 
@@ -837,6 +944,7 @@ impl Flow {
     /// Drops the session and everything kept from it.
     fn end_session(&mut self) -> Vec<Effect> {
         self.session = None;
+        self.assisted = false;
         self.kept_images.clear();
         self.kept_choice = None;
         vec![Effect::WipeSession]
@@ -887,6 +995,7 @@ mod tests {
     use crate::api::error::HttpFailure;
     use crate::api::{Endpoint, TokenResponse};
     use crate::imaging::{ImagePolicy, ImageRole, prepare_pixels};
+    use crate::quality::{DocumentProblem, FaceProblem, Problem};
 
     fn token(token_type: Option<&str>, allowed: &[&str]) -> TokenSession {
         let response = TokenResponse {
@@ -948,9 +1057,119 @@ mod tests {
             flow.handle(Event::Captured(slot, still()), now),
             vec![Effect::PrepareImage(slot, still())]
         );
-        flow.handle(Event::ImagePrepared(slot, image()), now);
+        flow.handle(Event::ImagePrepared(slot, image(), PhotoCheck::default()), now);
         assert_eq!(flow.step(), &Step::Review(slot));
         flow.handle(Event::Accept, now);
+    }
+
+    /// A photo of `slot` taken on its capture screen, prepared with `check`.
+    fn photo(flow: &mut Flow, slot: ImageSlot, check: &PhotoCheck, now: Instant) {
+        flow.handle(Event::Captured(slot, still()), now);
+        flow.handle(Event::ImagePrepared(slot, image(), check.clone()), now);
+        assert_eq!(flow.step(), &Step::Review(slot));
+    }
+
+    fn glare() -> PhotoCheck {
+        PhotoCheck {
+            problems: vec![
+                Problem::Document(DocumentProblem::Glare),
+                Problem::Document(DocumentProblem::Blurry),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_photo_that_fails_is_used_only_after_three_tries() {
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        for tries in 1..=3 {
+            photo(&mut flow, ImageSlot::Front, &glare(), now);
+            let review = flow.review().unwrap();
+            assert_eq!(review.check, &glare());
+            assert_eq!(review.usable, tries == 3, "after {tries} tries");
+            if tries < 3 {
+                flow.handle(Event::Accept, now);
+                assert_eq!(flow.step(), &Step::Review(ImageSlot::Front), "Accept is refused");
+                flow.handle(Event::Retake(ImageSlot::Front), now);
+            }
+        }
+        flow.handle(Event::Accept, now);
+        assert!(matches!(flow.step(), Step::Capture { slot: ImageSlot::Back, .. }));
+        // Each side has its own count; a photo that passes is usable at once.
+        photo(&mut flow, ImageSlot::Back, &glare(), now);
+        assert!(!flow.review().unwrap().usable);
+        flow.handle(Event::Retake(ImageSlot::Back), now);
+        photo(&mut flow, ImageSlot::Back, &PhotoCheck::default(), now);
+        assert!(flow.review().unwrap().usable);
+    }
+
+    #[test]
+    fn a_staff_assisted_session_may_use_a_failed_photo_at_once() {
+        let settings = FlowSettings {
+            use_anyway_after: 5,
+            ..with_country()
+        };
+        let now = Instant::now();
+        let mut flow = Flow::new(settings.clone());
+        flow.handle(Event::StartAssisted, now);
+        assert!(flow.staff_assisted());
+        flow.handle(Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))), now);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        assert!(flow.review().unwrap().usable);
+        // The next customer, on their own, is not assisted.
+        flow.handle(Event::Cancel, now);
+        assert!(!flow.staff_assisted());
+        let (mut flow, now) = started(settings.clone(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        assert!(!flow.review().unwrap().usable);
+        // A staff workstation is always assisted.
+        let workstation = FlowSettings {
+            staff_workstation: true,
+            ..settings
+        };
+        let (mut flow, now) = started(workstation, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        assert!(flow.review().unwrap().usable);
+    }
+
+    #[test]
+    fn the_journal_counts_the_photos_and_the_problem_codes_of_a_session() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        photo(&mut flow, ImageSlot::Front, &PhotoCheck::default(), now);
+        flow.handle(Event::Accept, now);
+        let no_face = PhotoCheck {
+            problems: vec![Problem::Face(FaceProblem::NoFace)],
+        };
+        photo(&mut flow, ImageSlot::Face, &no_face, now);
+        let effects = flow.handle(Event::Cancel, now);
+        let Some(Effect::Record(record)) = effects.first() else {
+            panic!("no record: {effects:?}");
+        };
+        assert_eq!(record.captures, 4);
+        let problems: Vec<(&str, u32)> = record
+            .problems
+            .iter()
+            .map(|(code, n)| (code.as_str(), *n))
+            .collect();
+        assert_eq!(problems, [("blurry", 2), ("glare", 2), ("no_face", 1)]);
+    }
+
+    #[test]
+    fn a_country_the_token_fixes_cannot_be_changed() {
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        assert!(flow.session().unwrap().country_fixed);
+        flow.handle(Event::ChooseCountry("EE".into()), now);
+        assert_eq!(flow.session().unwrap().country.as_deref(), Some("LT"));
+        let (flow, _) = started(FlowSettings::default(), token(None, &["PASSPORT"]));
+        assert!(!flow.session().unwrap().country_fixed);
     }
 
     fn http_error(status: u16, body: &str) -> ApiError {
@@ -1028,6 +1247,8 @@ mod tests {
                     outcome: Outcome::Accepted,
                     error: None,
                     duration: Duration::from_secs(42),
+                    captures: 3,
+                    problems: BTreeMap::new(),
                 }),
                 Effect::WipeSession
             ]
@@ -1093,7 +1314,7 @@ mod tests {
         let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
         flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
         flow.handle(Event::Captured(ImageSlot::Front, still()), now);
-        flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), now);
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()), now);
         flow.handle(Event::Retake(ImageSlot::Front), now);
         assert_eq!(
             flow.step(),
@@ -1469,7 +1690,7 @@ mod tests {
             Some(later + settings.wait_limits.photo),
             "preparing: no idle timer, only the limit on the kiosk's own work"
         );
-        flow.handle(Event::ImagePrepared(ImageSlot::Front, image()), later);
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()), later);
         assert_eq!(flow.step(), &Step::Review(ImageSlot::Front));
         assert_eq!(flow.next_deadline(later), Some(later + warning_at));
         flow.handle(Event::Accept, later);

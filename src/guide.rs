@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::quality::{Corner, DocumentProblem, DocumentReport, FaceProblem, FaceReport};
+use crate::quality::{Corner, DocumentProblem, DocumentReport, FaceProblem, FaceReport, Problem};
 
 /// One short instruction to the customer; each is one translation key (`hint.*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -80,32 +80,40 @@ impl Hint {
     }
 }
 
+/// What to tell the customer about a problem: the instruction that fixes it (Ready when there
+/// is none). Live on the capture screen, and as the reason on the review of a photo that failed.
+pub fn hint_for(problem: Option<Problem>) -> Hint {
+    match problem {
+        None => Hint::Ready,
+        Some(Problem::Document(problem)) => match problem {
+            DocumentProblem::NoDocument => Hint::ShowDocument,
+            DocumentProblem::CutOff => Hint::WholeDocument,
+            DocumentProblem::TooSmall => Hint::MoveCloser,
+            DocumentProblem::Blurry => Hint::HoldStill,
+            DocumentProblem::Glare => Hint::TiltForGlare,
+            DocumentProblem::TooDark => Hint::MoreLight,
+            DocumentProblem::TooBright => Hint::LessLight,
+        },
+        Some(Problem::Face(problem)) => match problem {
+            FaceProblem::NoFace => Hint::ShowFace,
+            FaceProblem::MultipleFaces => Hint::OnePerson,
+            FaceProblem::FaceTooSmall => Hint::FaceCloser,
+            FaceProblem::FaceOffCentre => Hint::IntoOval,
+            FaceProblem::Blurry => Hint::HoldStill,
+            FaceProblem::TooDark => Hint::MoreLight,
+            FaceProblem::TooBright => Hint::LessLight,
+        },
+    }
+}
+
 /// What to tell the customer about a document report (its problems come most important first).
 pub fn hint_for_document(report: &DocumentReport) -> Hint {
-    match report.problems.first() {
-        None => Hint::Ready,
-        Some(DocumentProblem::NoDocument) => Hint::ShowDocument,
-        Some(DocumentProblem::CutOff) => Hint::WholeDocument,
-        Some(DocumentProblem::TooSmall) => Hint::MoveCloser,
-        Some(DocumentProblem::Blurry) => Hint::HoldStill,
-        Some(DocumentProblem::Glare) => Hint::TiltForGlare,
-        Some(DocumentProblem::TooDark) => Hint::MoreLight,
-        Some(DocumentProblem::TooBright) => Hint::LessLight,
-    }
+    hint_for(report.problems.first().copied().map(Problem::Document))
 }
 
 /// What to tell the customer about a face report.
 pub fn hint_for_face(report: &FaceReport) -> Hint {
-    match report.problems.first() {
-        None => Hint::Ready,
-        Some(FaceProblem::NoFace) => Hint::ShowFace,
-        Some(FaceProblem::MultipleFaces) => Hint::OnePerson,
-        Some(FaceProblem::FaceTooSmall) => Hint::FaceCloser,
-        Some(FaceProblem::FaceOffCentre) => Hint::IntoOval,
-        Some(FaceProblem::Blurry) => Hint::HoldStill,
-        Some(FaceProblem::TooDark) => Hint::MoreLight,
-        Some(FaceProblem::TooBright) => Hint::LessLight,
-    }
+    hint_for(report.problems.first().copied().map(Problem::Face))
 }
 
 /// The reports a hint is chosen from: those of the last this long.

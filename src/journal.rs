@@ -1,7 +1,8 @@
 //! The submission journal: one row per verification session that reached the API, in SQLite in
 //! the app's data directory, so that staff can see what happened today (and what a session cost)
 //! without reading logs. It holds what Mark ID also knows — time, clientId, scanRef, document
-//! type, outcome, error identifier, duration — and never images or names. Rows older than the
+//! type, outcome, error identifier, duration — and how many photos were taken with the quality
+//! checks' problem codes (codes only): never images, names or anything read from a document. Rows older than the
 //! retention period are deleted on open and after every write.
 
 use std::io::Write;
@@ -111,6 +112,7 @@ impl Journal {
                 CREATE INDEX IF NOT EXISTS sessions_ended_at ON sessions (ended_at);",
             )
             .map_err(database)?;
+        add_missing_columns(&connection).map_err(database)?;
         let journal = Self {
             connection,
             path: path.to_owned(),
@@ -137,8 +139,9 @@ impl Journal {
         self.connection
             .execute(
                 "INSERT INTO sessions
-                    (ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    (ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms,
+                     captures, problems)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     unix_seconds(time),
                     record.client_id,
@@ -147,6 +150,8 @@ impl Journal {
                     record.outcome.as_str(),
                     record.error,
                     i64::try_from(record.duration.as_millis()).unwrap_or(i64::MAX),
+                    record.captures,
+                    problems_text(&record.problems),
                 ],
             )
             .map_err(|error| self.database_error(error))?;
@@ -171,7 +176,8 @@ impl Journal {
         let mut statement = self
             .connection
             .prepare(
-                "SELECT ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms
+                "SELECT ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms,
+                        captures, problems
                  FROM sessions ORDER BY ended_at DESC, id DESC LIMIT ?1",
             )
             .map_err(|error| self.database_error(error))?;
@@ -190,6 +196,8 @@ impl Journal {
                         outcome: Outcome::from_journal(&outcome).unwrap_or(Outcome::SubmitFailed),
                         error: row.get(5)?,
                         duration: Duration::from_millis(duration_ms.max(0) as u64),
+                        captures: row.get(7)?,
+                        problems: problems_from_text(&row.get::<_, String>(8)?),
                     },
                 })
             })
@@ -204,7 +212,7 @@ impl Journal {
         entries.reverse();
         writeln!(
             out,
-            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms"
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems"
         )?;
         for entry in &entries {
             let record = &entry.record;
@@ -216,6 +224,8 @@ impl Journal {
                 record.outcome.as_str().to_owned(),
                 record.error.clone().unwrap_or_default(),
                 record.duration.as_millis().to_string(),
+                record.captures.to_string(),
+                problems_text(&record.problems),
             ];
             let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
             writeln!(out, "{}", line.join(","))?;
@@ -225,18 +235,19 @@ impl Journal {
 }
 
 /// Column titles of `JournalEntry::table_row`.
-pub const TABLE_HEADER: &str = "time (UTC)            outcome         document          duration  error                 scanRef                               clientId";
+pub const TABLE_HEADER: &str = "time (UTC)            outcome         document          duration  photos  error                 scanRef                               clientId  problems";
 
 impl JournalEntry {
     /// One line for a terminal or the staff screen, under `TABLE_HEADER`.
     pub fn table_row(&self) -> String {
         let record = &self.record;
         format!(
-            "{:<21} {:<15} {:<17} {:>7.1}s  {:<21} {:<37} {}",
+            "{:<21} {:<15} {:<17} {:>7.1}s  {:>6}  {:<21} {:<37} {}  {}",
             format_time(self.time).trim_end_matches(" UTC"),
             record.outcome.as_str(),
             record.document_type.as_deref().unwrap_or("-"),
             record.duration.as_secs_f64(),
+            record.captures,
             record.error.as_deref().unwrap_or("-"),
             if record.scan_ref.is_empty() {
                 "-"
@@ -248,8 +259,52 @@ impl JournalEntry {
             } else {
                 &record.client_id
             },
+            if record.problems.is_empty() {
+                "-".to_owned()
+            } else {
+                problems_text(&record.problems)
+            },
         )
     }
+}
+
+/// Journals written before the photo counts existed get their columns (SQLite has no ADD
+/// COLUMN IF NOT EXISTS).
+fn add_missing_columns(connection: &Connection) -> rusqlite::Result<()> {
+    let mut columns = Vec::new();
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('sessions')")?;
+    for name in statement.query_map([], |row| row.get::<_, String>(0))? {
+        columns.push(name?);
+    }
+    for (column, definition) in [
+        ("captures", "INTEGER NOT NULL DEFAULT 0"),
+        ("problems", "TEXT NOT NULL DEFAULT ''"),
+    ] {
+        if !columns.iter().any(|name| name == column) {
+            connection.execute_batch(&format!(
+                "ALTER TABLE sessions ADD COLUMN {column} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// `blurry:2 glare:1`: each problem code with how often it was found.
+pub fn problems_text(problems: &std::collections::BTreeMap<String, u32>) -> String {
+    problems
+        .iter()
+        .map(|(code, count)| format!("{code}:{count}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn problems_from_text(text: &str) -> std::collections::BTreeMap<String, u32> {
+    text.split_ascii_whitespace()
+        .filter_map(|pair| {
+            let (code, count) = pair.split_once(':')?;
+            Some((code.to_owned(), count.parse().ok()?))
+        })
+        .collect()
 }
 
 fn unix_seconds(time: SystemTime) -> i64 {
@@ -293,6 +348,8 @@ mod tests {
             outcome,
             error: None,
             duration: Duration::from_millis(1234),
+            captures: 0,
+            problems: Default::default(),
         }
     }
 
@@ -318,6 +375,8 @@ mod tests {
             .unwrap();
         let mut failed = record("b", Outcome::SubmitFailed);
         failed.error = Some("TOKEN_NOT_VALID".into());
+        failed.captures = 4;
+        failed.problems = [("glare".to_owned(), 2), ("blurry".to_owned(), 1)].into();
         journal.record(now, &failed).unwrap();
         drop(journal);
         let journal = Journal::open(
@@ -368,14 +427,40 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms"
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems"
         );
         assert!(
-            lines[1].ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234"),
+            lines[1].ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234,0,"),
             "{}",
             lines[1]
         );
-        assert!(lines[1].ends_with("1234") && lines[1].contains(" UTC,"));
+        assert!(lines[1].contains(" UTC,"));
+    }
+
+    #[test]
+    fn a_journal_from_before_the_photo_counts_gains_their_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, ended_at INTEGER NOT NULL,
+                client_id TEXT NOT NULL, scan_ref TEXT NOT NULL, document_type TEXT,
+                outcome TEXT NOT NULL, error TEXT, duration_ms INTEGER NOT NULL);
+             INSERT INTO sessions VALUES (1, 4102444800, 'k', 'old', NULL, 'accepted', NULL, 5);",
+        )
+        .unwrap();
+        drop(old);
+        let journal = Journal::open(&path, Duration::from_secs(u32::MAX.into())).unwrap();
+        let mut counted = record("new", Outcome::Cancelled);
+        counted.captures = 2;
+        counted.problems = [("no_face".to_owned(), 2)].into();
+        journal.record(SystemTime::now(), &counted).unwrap();
+        let entries = journal.recent(10).unwrap();
+        let old = entries.iter().find(|e| e.record.scan_ref == "old").unwrap();
+        assert_eq!((old.record.captures, old.record.problems.len()), (0, 0));
+        let new = entries.iter().find(|e| e.record.scan_ref == "new").unwrap();
+        assert_eq!(new.record, counted);
+        assert!(new.table_row().ends_with("no_face:2"), "{}", new.table_row());
     }
 
     #[test]

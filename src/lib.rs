@@ -8,6 +8,7 @@ pub mod bench;
 pub mod camera;
 pub mod cli;
 pub mod config;
+pub mod countries;
 pub mod flow;
 pub mod fuzzing;
 pub mod guide;

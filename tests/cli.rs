@@ -485,6 +485,8 @@ fn journal_prints_a_table_and_exports_csv() {
                 outcome: Outcome::Accepted,
                 error: None,
                 duration: std::time::Duration::from_millis(61_500),
+                captures: 3,
+                problems: [("glare".to_owned(), 1)].into(),
             },
         )
         .unwrap();
@@ -512,7 +514,10 @@ fn journal_prints_a_table_and_exports_csv() {
     let table = text(&output.stdout);
     assert!(table.contains("kept 7 days"), "{table}");
     assert!(
-        table.contains("accepted") && table.contains("PASSPORT") && table.contains("61.5s"),
+        table.contains("accepted")
+            && table.contains("PASSPORT")
+            && table.contains("61.5s")
+            && table.contains("glare:1"),
         "{table}"
     );
     let csv = dir.path().join("out.csv");
@@ -522,7 +527,7 @@ fn journal_prints_a_table_and_exports_csv() {
     let lines: Vec<&str> = exported.lines().collect();
     assert_eq!(lines.len(), 2, "{exported}");
     assert!(
-        lines[1].ends_with(",kiosk-7,scan-abc,PASSPORT,accepted,,61500"),
+        lines[1].ends_with(",kiosk-7,scan-abc,PASSPORT,accepted,,61500,3,glare:1"),
         "{exported}"
     );
 }

@@ -23,8 +23,9 @@ use crate::quality::QualitySettings;
 const MIN_PREVIEW_WIDTH: u32 = 640;
 /// How long "Take photo" waits for the camera's next full frame.
 const STILL_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest edge of review thumbnails' textures.
-const THUMBNAIL_PIXELS: u32 = 800;
+/// Longest edge of review thumbnails' textures: the review shows them up to 880 points wide,
+/// which is 2400 pixels on a 4K screen; 1600 keeps the text on a card legible there.
+const THUMBNAIL_PIXELS: u32 = 1600;
 /// How often a still asked of the camera is looked for.
 const STILL_POLL: Duration = Duration::from_millis(50);
 

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crate::api::{ImageSlot, Locale};
 use crate::camera::{CameraRig, Wake};
 use crate::config::Config;
+use crate::countries::CountryNames;
 use crate::flow::{CapturedImage, Effect, Event, Flow, FlowSettings, Step, WaitLimits};
 use crate::services::Services;
 use crate::staff::{StaffFlow, StaffInput, StaffScreen};
@@ -36,13 +37,13 @@ const PHOTO_WAIT_SECS: u64 = 60;
 #[derive(Default)]
 struct CustomerUi {
     country_search: String,
+    /// The country names of the language on show, made when the document choice first needs
+    /// them in that language.
+    countries: Option<CountryNames>,
     /// What the customer did in the last frame; `logic()` acts on it, `ui()` only draws.
     pending_actions: Vec<ScreenAction>,
     /// A customer pressed "Call staff" on the error screen.
     staff_called: bool,
-    /// Staff started this session from their menu: the OS file dialog is offered (kiosk mode),
-    /// e.g. for a photo the customer brought on a USB stick. Ends with the session.
-    staff_assisted: bool,
 }
 
 /// The window and how it may be left.
@@ -196,9 +197,9 @@ impl KioskApp {
     }
 
     /// An OS file dialog is a way out of a locked-down machine: in kiosk mode only in a session
-    /// staff started.
+    /// staff started (e.g. for a photo the customer brought on a USB stick).
     fn file_dialog_allowed(&self) -> bool {
-        !self.window.kiosk_mode || self.customer.staff_assisted
+        self.flow.staff_assisted()
     }
 
     fn choose_file(&mut self) {
@@ -304,11 +305,20 @@ impl KioskApp {
             Step::ChooseDocument => {
                 let session = self.flow.session()?;
                 let allowed = session.allowed_documents();
-                let country = session.country.clone();
+                if self.customer.countries.as_ref().map(CountryNames::locale) != Some(locale) {
+                    let first = &self.config.kiosk.countries_first;
+                    self.customer.countries = Some(CountryNames::new(locale, first));
+                }
+                let names = self.customer.countries.as_ref()?;
+                let country = screens::CountryChoice {
+                    chosen: session.country.as_deref(),
+                    fixed: session.country_fixed,
+                    names,
+                };
                 screens::document_ui(
                     ui,
                     locale,
-                    country.as_deref(),
+                    &country,
                     &mut self.customer.country_search,
                     &allowed,
                 )
@@ -344,7 +354,8 @@ impl KioskApp {
             }
             Step::Preparing(_) => screens::waiting_ui(ui, locale, "waiting.photo"),
             Step::Review(slot) => {
-                screens::review_ui(ui, locale, slot, self.capture.thumbnails.get(slot))
+                let review = self.flow.review()?;
+                screens::review_ui(ui, locale, &review, self.capture.thumbnails.get(slot))
             }
             Step::Summary => {
                 let slots = self
@@ -397,9 +408,6 @@ impl eframe::App for KioskApp {
             self.staff.activity(now);
         }
         self.staff_input(StaffInput::Tick);
-        if *self.flow.step() == Step::Welcome {
-            self.customer.staff_assisted = false;
-        }
         if !matches!(self.flow.step(), Step::Failed(_)) {
             self.customer.staff_called = false;
         }
@@ -432,7 +440,19 @@ impl eframe::App for KioskApp {
             // Scrolls when a large text size makes a screen taller than the window.
             egui::ScrollArea::vertical()
                 .auto_shrink(false)
-                .show(ui, |ui| action = self.screen_ui(ui));
+                .show(ui, |ui| {
+                    // A wide screen (21:9, or a 4K one turned to landscape at a low zoom)
+                    // keeps the content in a centred column rather than spread to its edges.
+                    let width = ui.available_width().min(theme::CONTENT_MAX_WIDTH);
+                    let margin = (ui.available_width() - width) / 2.0;
+                    ui.horizontal_top(|ui| {
+                        ui.add_space(margin);
+                        ui.vertical(|ui| {
+                            ui.set_width(width);
+                            action = self.screen_ui(ui);
+                        });
+                    });
+                });
         });
         if let Some(left) = self.flow.idle_countdown(Instant::now()) {
             action = screens::idle_warning_ui(ui.ctx(), self.flow.locale(), left).or(action);
@@ -459,6 +479,8 @@ fn flow_settings(config: &Config) -> FlowSettings {
         idle_warning: Duration::from_secs(config.kiosk.idle_warning_secs),
         default_locale: config.token.locale.unwrap_or(Locale::En),
         wait_limits: wait_limits(config),
+        use_anyway_after: config.quality.use_anyway_after,
+        staff_workstation: !config.kiosk.kiosk_mode,
     }
 }
 

@@ -7,11 +7,11 @@ use std::borrow::Cow;
 use egui::{Align, Button, Layout, ProgressBar, RichText, TextureHandle, Ui};
 
 use super::theme;
-use crate::api::country::all_alpha2_codes;
 use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
 use crate::camera::{CameraError, CameraStatus};
-use crate::flow::{Failure, SubmitStage};
-use crate::guide::Hint;
+use crate::countries::CountryNames;
+use crate::flow::{Failure, Review, SubmitStage};
+use crate::guide::{Hint, hint_for};
 use crate::i18n::{language_name, tr, tr_with};
 use crate::imaging::ImagingError;
 use crate::quality::Corner;
@@ -60,11 +60,14 @@ const STEADY_BUTTON_SALT: u64 = 0x6b69_6f73_6b42_7574;
 /// switch device) that activates the button it just read would then press nothing. Labels are
 /// unique within a screen.
 fn steady_button(ui: &mut Ui, label: &str, size: egui::Vec2, button: Button<'_>) -> bool {
+    steady(ui, label, |ui| ui.add_sized(size, button).clicked())
+}
+
+/// Draws `add` in a scope whose id comes from `label` (see `steady_button`).
+fn steady<R>(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
     let id = egui::Id::unique((STEADY_BUTTON_SALT, label));
-    ui.scope_builder(egui::UiBuilder::new().scope_id(id), |ui| {
-        ui.add_sized(size, button).clicked()
-    })
-    .inner
+    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
+        .inner
 }
 
 fn big_button(ui: &mut Ui, label: &str) -> bool {
@@ -200,60 +203,269 @@ pub fn waiting_ui(ui: &mut Ui, locale: Locale, key: &str) -> Option<ScreenAction
     action
 }
 
-/// Country (searchable) and document type, limited to what the token allows.
+/// What the document choice shows of the country.
+pub struct CountryChoice<'a> {
+    /// The country chosen (alpha-2), if any.
+    pub chosen: Option<&'a str>,
+    /// The token fixed it: shown, not asked.
+    pub fixed: bool,
+    /// Every country, named in the customer's language.
+    pub names: &'a CountryNames,
+}
+
+/// Country (searchable by name and code, staff's countries first) and the document type as
+/// large tiles, limited to what the token allows.
 pub fn document_ui(
     ui: &mut Ui,
     locale: Locale,
-    country: Option<&str>,
+    country: &CountryChoice<'_>,
     country_search: &mut String,
     allowed: &[ProcessDocumentType],
 ) -> Option<ScreenAction> {
     let mut action = None;
     title(ui, &tr(locale, "choose_document.title"));
     ui.horizontal(|ui| {
-        ui.label(tr(locale, "choose_document.country"));
-        let chosen = country.map_or_else(|| tr(locale, "choose_document.not_chosen"), Cow::from);
-        ui.label(RichText::new(chosen).strong());
+        ui.label(RichText::new(tr(locale, "choose_document.country")).font(theme::body_font()));
+        let chosen = match country.chosen {
+            Some(code) => Cow::from(format!("{} ({code})", country.names.name(code))),
+            None => tr(locale, "choose_document.not_chosen"),
+        };
+        ui.label(RichText::new(chosen).font(theme::body_font()).strong());
+        if !country.fixed {
+            ui.add_space(theme::GAP);
+            country_search_field(ui, locale, country_search);
+        }
     });
-    // A touch kiosk may have no keyboard: every country is in the list, and typing only narrows it.
-    let hint = tr(locale, "choose_document.search_hint");
-    let _ = ui
-        .add(
-            egui::TextEdit::singleline(country_search)
-                .hint_text(hint.as_ref())
-                .desired_width(theme::SEARCH_WIDTH),
-        )
-        // The hint disappears while typing; screen readers keep the name.
-        .accessible_name(hint.as_ref());
-    let search = country_search.trim().to_ascii_uppercase();
-    egui::ScrollArea::vertical()
-        .max_height(theme::COUNTRY_LIST_HEIGHT)
-        .show(ui, |ui| {
-            ui.horizontal_wrapped(|ui| {
-                for code in all_alpha2_codes().filter(|code| code.starts_with(&search)) {
-                    if ui
-                        .add(Button::selectable(country == Some(code), code))
-                        .clicked()
-                    {
-                        action = Some(ScreenAction::Country(code.to_owned()));
-                    }
-                }
-            });
-        });
-    ui.add_space(theme::GAP);
-    ui.add_enabled_ui(country.is_some(), |ui| {
+    if !country.fixed {
+        action = country_list(ui, locale, country, country_search).or(action);
+    }
+    ui.add_space(theme::GAP / 2.0);
+    ui.add_enabled_ui(country.chosen.is_some(), |ui| {
         ui.horizontal_wrapped(|ui| {
             for document in allowed {
-                if big_button(ui, &document_name(locale, *document)) {
+                if document_tile(ui, &document_name(locale, *document), *document) {
                     action = Some(ScreenAction::Document(*document));
                 }
             }
         });
     });
-    if country.is_none() {
+    if country.chosen.is_none() {
         ui.label(RichText::new(tr(locale, "choose_document.country_first")).color(theme::MUTED));
     }
     cancel_row(ui, locale).or(action)
+}
+
+/// The search field over the country list. A touch kiosk may have no keyboard: every country
+/// is in the list, and typing only narrows it.
+fn country_search_field(ui: &mut Ui, locale: Locale, country_search: &mut String) {
+    let hint = tr(locale, "choose_document.search_hint");
+    let _ = ui
+        .add(
+            egui::TextEdit::singleline(country_search)
+                .hint_text(hint.as_ref())
+                .font(theme::body_font())
+                .desired_width(theme::SEARCH_WIDTH),
+        )
+        // The hint disappears while typing; screen readers keep the name.
+        .accessible_name(hint.as_ref());
+}
+
+/// The countries matching the search, staff's first ones in a row of their own above the rest.
+fn country_list(
+    ui: &mut Ui,
+    locale: Locale,
+    country: &CountryChoice<'_>,
+    country_search: &str,
+) -> Option<ScreenAction> {
+    let mut action = None;
+    let matching = country.names.matching(country_search);
+    let first = if country_search.trim().is_empty() {
+        country.names.first_count()
+    } else {
+        0
+    };
+    let (staffs, rest) = matching.split_at(first.min(matching.len()));
+    let mut item = |ui: &mut Ui, code: &str, name: &str| {
+        let label = format!("{name} ({code})");
+        let selected = country.chosen == Some(code);
+        let button = Button::selectable(selected, RichText::new(&label).font(theme::body_font()))
+            .min_size(egui::vec2(theme::COUNTRY_ITEM_WIDTH, theme::MIN_TOUCH));
+        if steady(ui, &label, |ui| ui.add(button).clicked()) {
+            action = Some(ScreenAction::Country(code.to_owned()));
+        }
+    };
+    egui::ScrollArea::vertical()
+        .max_height(theme::COUNTRY_LIST_HEIGHT)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            if !staffs.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    for listed in staffs {
+                        item(ui, listed.code, &listed.name);
+                    }
+                });
+                ui.separator();
+            }
+            ui.horizontal_wrapped(|ui| {
+                for listed in rest {
+                    item(ui, listed.code, &listed.name);
+                }
+            });
+            if matching.is_empty() {
+                ui.label(
+                    RichText::new(tr(locale, "choose_document.no_match"))
+                        .font(theme::body_font())
+                        .color(theme::MUTED),
+                );
+            }
+        });
+    action
+}
+
+/// A document type as a large tile: its pictogram over its name. One button for screen
+/// readers, named by the text on it.
+fn document_tile(ui: &mut Ui, label: &str, document: ProcessDocumentType) -> bool {
+    steady(ui, label, |ui| {
+        let (rect, response) = ui.allocate_exact_size(theme::TILE_SIZE, egui::Sense::click());
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::Button, ui.is_enabled(), label)
+        });
+        if ui.is_rect_visible(rect) {
+            let visuals = ui.style().interact(&response);
+            let painter = ui.painter();
+            painter.rect(
+                rect,
+                12.0,
+                visuals.weak_bg_fill,
+                visuals.bg_stroke,
+                egui::StrokeKind::Inside,
+            );
+            let art = egui::Rect::from_center_size(
+                rect.center_top() + egui::vec2(0.0, rect.height() * 0.38),
+                egui::vec2(rect.width() * 0.5, rect.height() * 0.46),
+            );
+            let ink = if ui.is_enabled() {
+                theme::PRIMARY
+            } else {
+                theme::MUTED
+            };
+            draw_pictogram(painter, art, document, ink);
+            painter.text(
+                rect.center_bottom() - egui::vec2(0.0, rect.height() * 0.16),
+                egui::Align2::CENTER_CENTER,
+                label,
+                theme::button_font(),
+                visuals.text_color(),
+            );
+        }
+        response.clicked()
+    })
+}
+
+/// A simple drawing of a document type inside `art`: a card with a photo and lines of text, a
+/// passport booklet with its emblem, a residence permit's card with a stripe, a driving licence
+/// with a steering wheel, or a page.
+fn draw_pictogram(
+    painter: &egui::Painter,
+    art: egui::Rect,
+    document: ProcessDocumentType,
+    ink: egui::Color32,
+) {
+    use egui::{Rect, Stroke, pos2, vec2};
+    let stroke = Stroke::new(3.0, ink);
+    let fill = egui::Color32::WHITE;
+    // A card in ID-1 proportions, centred in `art`.
+    let card = Rect::from_center_size(
+        art.center(),
+        vec2(art.height() * 1.586, art.height()).min(vec2(art.width(), art.width() / 1.586)),
+    );
+    let text_lines = |painter: &egui::Painter, left: f32, right: f32, top: f32, step: f32| {
+        for row in 0..3 {
+            let y = top + step * row as f32;
+            let end = if row == 2 { left + (right - left) * 0.6 } else { right };
+            painter.line_segment([pos2(left, y), pos2(end, y)], Stroke::new(3.0, ink));
+        }
+    };
+    let photo = |card: Rect| {
+        Rect::from_min_size(
+            card.min + vec2(card.width() * 0.08, card.height() * 0.22),
+            vec2(card.width() * 0.28, card.height() * 0.58),
+        )
+    };
+    match document {
+        ProcessDocumentType::IdCard | ProcessDocumentType::ResidencePermit => {
+            painter.rect(card, 8.0, fill, stroke, egui::StrokeKind::Middle);
+            let face = photo(card);
+            painter.rect_filled(face, 3.0, ink.gamma_multiply(0.35));
+            text_lines(
+                painter,
+                face.right() + card.width() * 0.08,
+                card.right() - card.width() * 0.08,
+                face.top() + card.height() * 0.08,
+                card.height() * 0.2,
+            );
+            if document == ProcessDocumentType::ResidencePermit {
+                let stripe = Rect::from_min_max(
+                    card.min + vec2(1.5, 1.5),
+                    pos2(card.right() - 1.5, card.top() + card.height() * 0.14),
+                );
+                painter.rect_filled(stripe, 6.0, ink);
+            }
+        }
+        ProcessDocumentType::Passport => {
+            let booklet = Rect::from_center_size(
+                art.center(),
+                vec2(art.height() * 0.72, art.height()),
+            );
+            painter.rect(booklet, 8.0, ink, stroke, egui::StrokeKind::Middle);
+            let emblem = booklet.center() - vec2(0.0, booklet.height() * 0.08);
+            painter.circle_stroke(emblem, booklet.width() * 0.22, Stroke::new(3.0, fill));
+            let y = booklet.bottom() - booklet.height() * 0.18;
+            let inset = booklet.width() * 0.25;
+            painter.line_segment(
+                [pos2(booklet.left() + inset, y), pos2(booklet.right() - inset, y)],
+                Stroke::new(3.0, fill),
+            );
+        }
+        ProcessDocumentType::DriverLicense => {
+            painter.rect(card, 8.0, fill, stroke, egui::StrokeKind::Middle);
+            let face = photo(card);
+            painter.rect_filled(face, 3.0, ink.gamma_multiply(0.35));
+            let wheel = pos2(
+                card.right() - card.width() * 0.3,
+                card.center().y + card.height() * 0.02,
+            );
+            let radius = card.height() * 0.26;
+            painter.circle_stroke(wheel, radius, stroke);
+            painter.circle_filled(wheel, radius * 0.25, ink);
+            for angle in [0.5f32, 2.64, 4.71] {
+                let spoke = vec2(angle.cos(), angle.sin()) * radius;
+                painter.line_segment([wheel, wheel + spoke], stroke);
+            }
+        }
+        ProcessDocumentType::Other => {
+            let page = Rect::from_center_size(
+                art.center(),
+                vec2(art.height() * 0.74, art.height()),
+            );
+            let fold = page.width() * 0.28;
+            let outline = vec![
+                page.left_top(),
+                pos2(page.right() - fold, page.top()),
+                pos2(page.right(), page.top() + fold),
+                page.right_bottom(),
+                page.left_bottom(),
+            ];
+            painter.add(egui::Shape::convex_polygon(outline, fill, stroke));
+            text_lines(
+                painter,
+                page.left() + page.width() * 0.15,
+                page.right() - page.width() * 0.15,
+                page.top() + page.height() * 0.42,
+                page.height() * 0.16,
+            );
+        }
+    }
 }
 
 /// The idle warning over any customer screen: the seconds left and "I need more time".
@@ -548,39 +760,91 @@ pub fn capture_ui(
     action
 }
 
-/// An image scaled so that its longest edge is `long_edge` points.
-fn thumbnail(ui: &mut Ui, texture: &TextureHandle, long_edge: f32) {
+/// An image scaled to fit `room` (in points), keeping its proportions.
+fn fitted(ui: &mut Ui, texture: &TextureHandle, room: egui::Vec2) {
     let size = texture.size_vec2();
-    let scale = long_edge / size.x.max(size.y);
+    let scale = (room.x / size.x).min(room.y / size.y);
     ui.add(egui::Image::new((texture.id(), size * scale)));
 }
 
-/// The prepared image, to keep or take again.
+/// The photo under review, large (a document as the rectified crop that is uploaded), with the
+/// quality engine's verdict. One that passed is kept with one touch; one that failed says what
+/// is wrong and how to fix it, "Take it again" is the primary button, and "Use anyway" shows only
+/// when the flow offers it (after repeated tries, or when staff help).
 pub fn review_ui(
     ui: &mut Ui,
     locale: Locale,
-    slot: ImageSlot,
+    review: &Review<'_>,
     image: Option<&TextureHandle>,
 ) -> Option<ScreenAction> {
     let mut action = None;
+    let slot = review.slot;
     let name = slot_name(locale, slot);
     title(ui, &tr_with(locale, "review.title", &[("slot", &name)]));
-    ui.label(RichText::new(tr(locale, "review.question")).color(theme::MUTED));
-    if let Some(image) = image {
-        thumbnail(ui, image, theme::THUMBNAIL);
+    let passed = review.check.passed();
+    if passed {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(tr(locale, "review.passed"))
+                    .font(theme::body_font())
+                    .color(theme::SUCCESS),
+            );
+            ui.label(RichText::new(tr(locale, "review.question")).color(theme::MUTED));
+        });
+    } else {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(tr(locale, "review.failed"))
+                    .font(theme::body_font())
+                    .color(theme::DANGER),
+            );
+            ui.label(
+                RichText::new(tr(locale, hint_for(review.check.first()).key()))
+                    .font(theme::hint_font())
+                    .strong(),
+            );
+        });
+        // The codes, for staff, in small print.
+        let codes: Vec<&str> = review.check.problems.iter().map(|p| p.code()).collect();
+        ui.label(
+            RichText::new(codes.join(", "))
+                .size(theme::STAFF_DETAIL_SIZE)
+                .color(theme::MUTED),
+        );
     }
+    if let Some(image) = image {
+        ui.vertical_centered(|ui| fitted(ui, image, theme::REVIEW_IMAGE));
+    }
+    let use_label = tr(locale, "review.use");
+    let anyway_label = tr(locale, "review.use_anyway");
+    let retake_label = tr(locale, "review.retake");
     ui.horizontal(|ui| {
-        if primary_button(ui, &tr(locale, "review.use")) {
-            action = Some(ScreenAction::Accept);
+        if passed {
+            if primary_button(ui, &use_label) {
+                action = Some(ScreenAction::Accept);
+            }
+            if big_button(ui, &retake_label) {
+                action = Some(ScreenAction::Retake(slot));
+            }
+        } else {
+            if primary_button(ui, &retake_label) {
+                action = Some(ScreenAction::Retake(slot));
+            }
+            if review.usable && big_button(ui, &anyway_label) {
+                action = Some(ScreenAction::Accept);
+            }
         }
-        if big_button(ui, &tr(locale, "review.retake")) {
-            action = Some(ScreenAction::Retake(slot));
+        // In the same row: under the large photo a row of its own would fall below a 1280x800
+        // screen's edge.
+        ui.add_space(theme::GAP);
+        if big_button(ui, &tr(locale, "common.cancel")) {
+            action = Some(ScreenAction::Cancel);
         }
     });
-    cancel_row(ui, locale).or(action)
+    action
 }
 
-/// Every image with a retake, and Send.
+/// Every image, large, each with a retake, and Send.
 pub fn summary_ui(
     ui: &mut Ui,
     locale: Locale,
@@ -593,7 +857,7 @@ pub fn summary_ui(
             ui.vertical(|ui| {
                 ui.label(slot_name(locale, *slot));
                 if let Some(texture) = texture {
-                    thumbnail(ui, texture, theme::SUMMARY_THUMBNAIL);
+                    fitted(ui, texture, theme::SUMMARY_IMAGE);
                 }
                 let retake = match slot {
                     ImageSlot::Front => "summary.retake_front",
@@ -607,11 +871,17 @@ pub fn summary_ui(
             });
         }
     });
-    ui.add_space(theme::GAP);
-    if primary_button(ui, &tr(locale, "summary.send")) {
-        action = Some(ScreenAction::Submit);
-    }
-    cancel_row(ui, locale).or(action)
+    ui.add_space(theme::GAP / 2.0);
+    ui.horizontal(|ui| {
+        if primary_button(ui, &tr(locale, "summary.send")) {
+            action = Some(ScreenAction::Submit);
+        }
+        ui.add_space(theme::GAP);
+        if big_button(ui, &tr(locale, "common.cancel")) {
+            action = Some(ScreenAction::Cancel);
+        }
+    });
+    action
 }
 
 /// Preparing, then uploading with a byte progress bar.

@@ -9,7 +9,7 @@ use crate::api::Locale;
 use crate::camera::CameraChoice;
 use crate::camera::CameraRole;
 use crate::config::Config;
-use crate::flow::{Event, Step};
+use crate::flow::Event;
 use crate::staff::{
     JournalView, SaveProblem, SettingsDraft, StaffAction, StaffEffect, StaffFlow, StaffInput,
     StaffScreen,
@@ -66,10 +66,7 @@ impl KioskApp {
             StaffEffect::SaveSettings(draft) => self.save_settings(&draft),
             StaffEffect::TestConnection => self.tasks.test_connection(),
             StaffEffect::StartAssistedSession => {
-                if *self.flow.step() == Step::Welcome {
-                    self.customer.staff_assisted = true;
-                    self.handle(Event::Start);
-                }
+                self.handle(Event::StartAssisted);
             }
             StaffEffect::Exit => self.window.exit = true,
         }

@@ -359,6 +359,8 @@ fn journal_table(ui: &mut egui::Ui, entries: &[JournalEntry]) {
                 "Outcome",
                 "Document",
                 "Duration",
+                "Photos",
+                "Problems found",
                 "Error",
                 "scanRef",
                 "clientId",
@@ -377,6 +379,9 @@ fn journal_table(ui: &mut egui::Ui, entries: &[JournalEntry]) {
                 });
                 ui.label(cell(record.document_type.as_deref().unwrap_or("-")));
                 ui.label(cell(&format!("{:.1} s", record.duration.as_secs_f64())));
+                ui.label(cell(&record.captures.to_string()));
+                let problems = crate::journal::problems_text(&record.problems);
+                ui.label(cell(if problems.is_empty() { "-" } else { &problems }));
                 ui.label(cell(record.error.as_deref().unwrap_or("-")));
                 ui.label(cell(&record.scan_ref));
                 ui.label(cell(&record.client_id));

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
 use crate::journal::{Journal, JournalError, JournalUnavailable};
+use crate::quality::PhotoCheck;
 use crate::staff::StaffInput;
 use crate::submit::{SubmitError, upload_images};
 
@@ -191,7 +192,9 @@ impl Tasks {
                     move || {
                         let prepared = prepare(slot, *captured, &policy, &quality);
                         Message::Flow(match prepared {
-                            Ok(image) => Event::ImagePrepared(slot, Box::new(image)),
+                            Ok((image, check)) => {
+                                Event::ImagePrepared(slot, Box::new(image), check)
+                            }
                             Err(error) => Event::ImageFailed(slot, error),
                         })
                     },
@@ -264,24 +267,19 @@ impl Tasks {
     }
 }
 
-/// Turns what was taken into the upload: document photos are rectified to their corners first
-/// (`[quality] crop_documents`).
+/// Turns what was taken into the upload, with the quality engine's verdict on it (see
+/// `imaging::prepare_checked`).
 fn prepare(
     slot: ImageSlot,
     captured: CapturedImage,
     policy: &ImagePolicy,
     quality: &crate::quality::QualitySettings,
-) -> Result<PreparedImage, imaging::ImagingError> {
-    let role = ImageRole::of_slot(slot);
-    let crop = matches!(role, ImageRole::Document) && quality.crop_documents;
-    match captured {
-        CapturedImage::Still(pixels) if crop => {
-            imaging::prepare_document_pixels(pixels, policy, quality)
-        }
-        CapturedImage::Still(pixels) => imaging::prepare_pixels(pixels, role, policy),
-        CapturedImage::File(path) if crop => imaging::prepare_document_file(&path, policy, quality),
-        CapturedImage::File(path) => imaging::prepare_file(&path, role, policy),
-    }
+) -> Result<(PreparedImage, PhotoCheck), imaging::ImagingError> {
+    let pixels = match captured {
+        CapturedImage::Still(pixels) => pixels,
+        CapturedImage::File(path) => imaging::load_upright(&path, policy)?,
+    };
+    imaging::prepare_checked(pixels, ImageRole::of_slot(slot), policy, quality)
 }
 
 /// Uploads through the submit module's one upload path, reporting progress on the way.

@@ -55,10 +55,16 @@ pub const LANGUAGE_GRID_WIDTH: f32 = 660.0;
 pub const LANGUAGE_LIST_HEIGHT: f32 = 480.0;
 /// Text size of the technical reason shown to staff under a customer message.
 pub const STAFF_DETAIL_SIZE: f32 = 15.0;
-/// Longest edge of a review thumbnail, in points.
-pub const THUMBNAIL: f32 = 420.0;
-/// Longest edge of a summary thumbnail, in points.
-pub const SUMMARY_THUMBNAIL: f32 = 240.0;
+/// The photo under review fits this box, in points: large enough to check the text on it.
+pub const REVIEW_IMAGE: Vec2 = Vec2::new(880.0, 420.0);
+/// Each photo on the summary fits this box (three side by side at 1280 points).
+pub const SUMMARY_IMAGE: Vec2 = Vec2::new(380.0, 330.0);
+/// The widest the content of a customer screen gets, in points; wider windows centre it.
+pub const CONTENT_MAX_WIDTH: f32 = 1400.0;
+/// A document type's tile on the document choice: a pictogram over its name.
+pub const TILE_SIZE: Vec2 = Vec2::new(240.0, 168.0);
+/// One country in the document choice's list.
+pub const COUNTRY_ITEM_WIDTH: f32 = 270.0;
 /// Tallest the live preview may be, in points.
 pub const PREVIEW_MAX_HEIGHT: f32 = 432.0;
 /// Share of the width the live preview may take (16:9 at the tallest: 768 of 1280 points).
@@ -68,7 +74,7 @@ pub const SPINNER: f32 = 64.0;
 /// The upload progress bar's width.
 pub const PROGRESS_WIDTH: f32 = 600.0;
 /// The country search field's width.
-pub const SEARCH_WIDTH: f32 = 320.0;
+pub const SEARCH_WIDTH: f32 = 420.0;
 /// Width of the staff settings and journal panels.
 pub const STAFF_PANEL_WIDTH: f32 = 640.0;
 /// One line of a staff dialog's outcome message; the room for it is reserved so that the dialog
@@ -77,7 +83,7 @@ pub const STAFF_MESSAGE_LINE: f32 = 30.0;
 /// Height of the journal's scrolling table.
 pub const JOURNAL_HEIGHT: f32 = 380.0;
 /// Height of the scrollable country list.
-pub const COUNTRY_LIST_HEIGHT: f32 = 150.0;
+pub const COUNTRY_LIST_HEIGHT: f32 = 208.0;
 
 /// The layout is designed for this window size, in points; larger screens are zoomed so that it
 /// fills them (a 4K screen without OS scaling would otherwise show it a third of the size).

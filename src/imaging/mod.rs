@@ -328,17 +328,31 @@ pub fn prepare_document_file(
     quality: &crate::quality::QualitySettings,
 ) -> Result<PreparedImage, ImagingError> {
     let rgb = load_upright(path, policy)?;
-    prepare_document_pixels(rgb, policy, quality)
+    prepare_checked(rgb, ImageRole::Document, policy, quality).map(|(prepared, _)| prepared)
 }
 
-/// Prepares a document still as the kiosk uploads it (see `prepare_document_file`).
-pub fn prepare_document_pixels(
+/// Prepares a photo as the kiosk uploads it, with the quality engine's verdict on it: a
+/// document side is judged and rectified to its corners (`document_for_upload`), a face is
+/// judged as it is, a utility bill is not judged. Camera stills and chosen files alike come
+/// through here, so that a file gets the same checks as the camera.
+pub fn prepare_checked(
     rgb: RgbImage,
+    role: ImageRole,
     policy: &ImagePolicy,
     quality: &crate::quality::QualitySettings,
-) -> Result<PreparedImage, ImagingError> {
-    let (document, _) = crate::quality::document_for_upload(rgb, quality);
-    prepare_pixels(document, ImageRole::Document, policy)
+) -> Result<(PreparedImage, crate::quality::PhotoCheck), ImagingError> {
+    use crate::quality::{PhotoCheck, analyze_face, document_for_upload, luma_of};
+    match role {
+        ImageRole::Document => {
+            let (document, report) = document_for_upload(rgb, quality);
+            Ok((prepare_pixels(document, role, policy)?, (&report).into()))
+        }
+        ImageRole::Face => {
+            let check = PhotoCheck::from(&analyze_face(&luma_of(&rgb), quality));
+            Ok((prepare_pixels(rgb, role, policy)?, check))
+        }
+        ImageRole::UtilityBill => Ok((prepare_pixels(rgb, role, policy)?, PhotoCheck::unchecked())),
+    }
 }
 
 /// Prepares several files in parallel (one per core), each result in input order.

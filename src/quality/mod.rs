@@ -63,6 +63,8 @@ pub struct QualitySettings {
     /// Take the photo by itself when every check passes on a steady picture ("Take photo"
     /// stays for a manual one).
     pub auto_capture: bool,
+    /// After this many photos of one side fail the checks, "Use anyway" is offered.
+    pub use_anyway_after: u32,
 }
 
 impl Default for QualitySettings {
@@ -82,6 +84,7 @@ impl Default for QualitySettings {
             max_face_offset: 0.22,
             min_face_sharpness: 0.25,
             auto_capture: true,
+            use_anyway_after: 3,
         }
     }
 }
@@ -118,6 +121,12 @@ impl QualitySettings {
                 "must be 100 to 10000 pixels".into(),
             ));
         }
+        if self.use_anyway_after > 20 {
+            return Err((
+                "quality.use_anyway_after",
+                "must be 0 to 20 photos".into(),
+            ));
+        }
         if self.dark_median >= self.bright_median {
             return Err((
                 "quality.dark_median",
@@ -125,6 +134,67 @@ impl QualitySettings {
             ));
         }
         Ok(())
+    }
+}
+
+/// A problem the engine found in a photo, of either kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// A document photo's.
+    Document(DocumentProblem),
+    /// A face photo's.
+    Face(FaceProblem),
+}
+
+impl Problem {
+    /// The stable code (`glare`, `no_face`, ...), as the `check` command and the journal name it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Document(problem) => problem.code(),
+            Problem::Face(problem) => problem.code(),
+        }
+    }
+}
+
+/// The verdict on one photo taken or chosen, as the review shows it and the journal counts it:
+/// its problems, most important first. Nothing of the picture itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PhotoCheck {
+    /// What is wrong, most important first; empty when the photo passed.
+    pub problems: Vec<Problem>,
+}
+
+impl PhotoCheck {
+    /// A photo nothing is checked on (a utility bill: a page, not an ID document; the
+    /// thresholds are the ID document's).
+    pub fn unchecked() -> Self {
+        Self::default()
+    }
+
+    /// Whether every check passed.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The most important problem, if any.
+    pub fn first(&self) -> Option<Problem> {
+        self.problems.first().copied()
+    }
+}
+
+impl From<&DocumentReport> for PhotoCheck {
+    fn from(report: &DocumentReport) -> Self {
+        Self {
+            problems: report.problems.iter().copied().map(Problem::Document).collect(),
+        }
+    }
+}
+
+impl From<&FaceReport> for PhotoCheck {
+    fn from(report: &FaceReport) -> Self {
+        Self {
+            problems: report.problems.iter().copied().map(Problem::Face).collect(),
+        }
     }
 }
 
