@@ -166,7 +166,11 @@ mod tests {
         let german = CountryNames::new(Locale::De, &[]);
         assert_eq!(german.name("LT"), "Litauen");
         assert_eq!(CountryNames::new(Locale::Ja, &[]).name("LT"), "リトアニア");
-        assert_eq!(german.name("XX"), "XX", "an unassigned code is shown as it is");
+        assert_eq!(
+            german.name("XX"),
+            "XX",
+            "an unassigned code is shown as it is"
+        );
         assert_eq!(german.matching("").len(), 249);
     }
 
@@ -182,11 +186,17 @@ mod tests {
     #[test]
     fn search_ignores_accents_and_finds_any_word() {
         let french = CountryNames::new(Locale::Fr, &[]);
-        assert!(codes(&french.matching("cote")).contains(&"CI"), "Côte d’Ivoire");
+        assert!(
+            codes(&french.matching("cote")).contains(&"CI"),
+            "Côte d’Ivoire"
+        );
         let english = CountryNames::new(Locale::En, &[]);
         let kingdom = codes(&english.matching("kingdom"));
         assert!(kingdom.contains(&"GB"), "{kingdom:?}");
-        assert!(!codes(&english.matching("ingdom")).contains(&"GB"), "words from the start");
+        assert!(
+            !codes(&english.matching("ingdom")).contains(&"GB"),
+            "words from the start"
+        );
         assert!(english.matching("zzzz").is_empty());
     }
 
@@ -201,6 +211,9 @@ mod tests {
         let at = all.iter().position(|c| c.code == "AT").unwrap();
         let pk = all.iter().position(|c| c.code == "PK").unwrap();
         let om = all.iter().position(|c| c.code == "OM").unwrap();
-        assert!(om < at && at < pk, "Oman {om}, Österreich {at}, Pakistan {pk}");
+        assert!(
+            om < at && at < pk,
+            "Oman {om}, Österreich {at}, Pakistan {pk}"
+        );
     }
 }

@@ -1057,7 +1057,10 @@ mod tests {
             flow.handle(Event::Captured(slot, still()), now),
             vec![Effect::PrepareImage(slot, still())]
         );
-        flow.handle(Event::ImagePrepared(slot, image(), PhotoCheck::default()), now);
+        flow.handle(
+            Event::ImagePrepared(slot, image(), PhotoCheck::default()),
+            now,
+        );
         assert_eq!(flow.step(), &Step::Review(slot));
         flow.handle(Event::Accept, now);
     }
@@ -1089,12 +1092,22 @@ mod tests {
             assert_eq!(review.usable, tries == 3, "after {tries} tries");
             if tries < 3 {
                 flow.handle(Event::Accept, now);
-                assert_eq!(flow.step(), &Step::Review(ImageSlot::Front), "Accept is refused");
+                assert_eq!(
+                    flow.step(),
+                    &Step::Review(ImageSlot::Front),
+                    "Accept is refused"
+                );
                 flow.handle(Event::Retake(ImageSlot::Front), now);
             }
         }
         flow.handle(Event::Accept, now);
-        assert!(matches!(flow.step(), Step::Capture { slot: ImageSlot::Back, .. }));
+        assert!(matches!(
+            flow.step(),
+            Step::Capture {
+                slot: ImageSlot::Back,
+                ..
+            }
+        ));
         // Each side has its own count; a photo that passes is usable at once.
         photo(&mut flow, ImageSlot::Back, &glare(), now);
         assert!(!flow.review().unwrap().usable);
@@ -1113,7 +1126,10 @@ mod tests {
         let mut flow = Flow::new(settings.clone());
         flow.handle(Event::StartAssisted, now);
         assert!(flow.staff_assisted());
-        flow.handle(Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))), now);
+        flow.handle(
+            Event::SessionCreated(Box::new(token(None, &["PASSPORT"]))),
+            now,
+        );
         flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
         photo(&mut flow, ImageSlot::Front, &glare(), now);
         assert!(flow.review().unwrap().usable);
@@ -1314,7 +1330,10 @@ mod tests {
         let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
         flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
         flow.handle(Event::Captured(ImageSlot::Front, still()), now);
-        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()), now);
+        flow.handle(
+            Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()),
+            now,
+        );
         flow.handle(Event::Retake(ImageSlot::Front), now);
         assert_eq!(
             flow.step(),
@@ -1690,7 +1709,10 @@ mod tests {
             Some(later + settings.wait_limits.photo),
             "preparing: no idle timer, only the limit on the kiosk's own work"
         );
-        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()), later);
+        flow.handle(
+            Event::ImagePrepared(ImageSlot::Front, image(), PhotoCheck::default()),
+            later,
+        );
         assert_eq!(flow.step(), &Step::Review(ImageSlot::Front));
         assert_eq!(flow.next_deadline(later), Some(later + warning_at));
         flow.handle(Event::Accept, later);

@@ -430,7 +430,8 @@ mod tests {
             "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems"
         );
         assert!(
-            lines[1].ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234,0,"),
+            lines[1]
+                .ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234,0,"),
             "{}",
             lines[1]
         );
@@ -460,7 +461,11 @@ mod tests {
         assert_eq!((old.record.captures, old.record.problems.len()), (0, 0));
         let new = entries.iter().find(|e| e.record.scan_ref == "new").unwrap();
         assert_eq!(new.record, counted);
-        assert!(new.table_row().ends_with("no_face:2"), "{}", new.table_row());
+        assert!(
+            new.table_row().ends_with("no_face:2"),
+            "{}",
+            new.table_row()
+        );
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl Kiosk {
 
     fn take_and_use_photo(&mut self) {
         self.click("Take photo");
-        self.click("Use this photo");
+        self.click(SYNTHETIC_PHOTO_ACCEPT);
     }
 
     /// From Welcome: a passport, both photos from the camera, Send.
@@ -151,6 +151,12 @@ impl Kiosk {
 }
 
 /// Every control on screen has a name for screen readers and is big enough for a finger.
+/// The synthetic camera's scene fails the quality checks (its face is a drawing that no face
+/// detector finds, its card too flat to read as sharp): on a staff workstation, where these
+/// tests run, its photos are kept through "Use anyway". Photos that pass (the recorded
+/// sources of real specimens) show "Use this photo".
+const SYNTHETIC_PHOTO_ACCEPT: &str = "Use anyway";
+
 fn assert_controls_accessible(kiosk: &Kiosk, screen: &str) {
     use egui::accesskit::Role;
     use egui_kittest::kittest::NodeT as _;
@@ -206,9 +212,9 @@ fn passport_verification_from_start_to_success() {
     kiosk.wait_for("Take photo");
     assert_controls_accessible(&kiosk, "capture");
     kiosk.click("Take photo");
-    kiosk.wait_for("Use this photo");
+    kiosk.wait_for(SYNTHETIC_PHOTO_ACCEPT);
     assert_controls_accessible(&kiosk, "review");
-    kiosk.click("Use this photo");
+    kiosk.click(SYNTHETIC_PHOTO_ACCEPT);
     kiosk.wait_for("Your face");
     kiosk.take_and_use_photo();
     kiosk.wait_for("Ready to send");
@@ -341,7 +347,7 @@ fn a_dropped_bad_file_shows_why_and_a_good_one_is_taken() {
     let good = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/exif-orientation/Landscape_6.jpg");
     drop_file(&mut kiosk, good);
-    kiosk.click("Use this photo");
+    kiosk.click(SYNTHETIC_PHOTO_ACCEPT);
     kiosk.wait_for("Your face");
     let session = kiosk.harness.state().flow().session().unwrap();
     let front = &session.images[&markid_kiosk::api::ImageSlot::Front];
@@ -367,7 +373,7 @@ fn without_a_camera_the_capture_screen_says_so_and_takes_files() {
     let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/exif-orientation/Landscape_1.jpg");
     drop_file(&mut kiosk, photo);
-    kiosk.click("Use this photo");
+    kiosk.click(SYNTHETIC_PHOTO_ACCEPT);
     kiosk.wait_for("Your face");
     // The face role has its own camera: the shutter is back.
     kiosk.take_and_use_photo();

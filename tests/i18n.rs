@@ -147,6 +147,11 @@ fn the_screens_hard_code_no_text_and_use_only_existing_keys() {
         "staff-called",
         "droid-sans-fallback",
         "{:.1}",
+        // A country's name with its ISO code: the same in every language.
+        "{} ({code})",
+        "{name} ({code})",
+        // Between the problem codes in the staff small print.
+        ", ",
     ];
     for file in ["src/app/screens.rs", "src/app/mod.rs", "src/api/error.rs"] {
         let source = std::fs::read_to_string(root.join(file)).unwrap();

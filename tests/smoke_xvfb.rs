@@ -235,12 +235,12 @@ impl ScreenReader<'_> {
         self.press("Start");
         self.press("Passport");
         self.press("Take photo");
-        self.press("Use this photo");
+        self.press("Use anyway");
         self.press("Take photo");
         // The face's review: the summary follows the last press.
-        self.wait_for("Use this photo", Duration::from_secs(20));
+        self.wait_for("Use anyway", Duration::from_secs(20));
         let pressed = Instant::now();
-        self.press("Use this photo");
+        self.press("Use anyway");
         let shown = self.wait_for("Ready to send", Duration::from_secs(20));
         (pressed, shown)
     }

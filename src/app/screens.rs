@@ -327,9 +327,8 @@ fn country_list(
 fn document_tile(ui: &mut Ui, label: &str, document: ProcessDocumentType) -> bool {
     steady(ui, label, |ui| {
         let (rect, response) = ui.allocate_exact_size(theme::TILE_SIZE, egui::Sense::click());
-        response.widget_info(|| {
-            egui::WidgetInfo::labeled(egui::Role::Button, ui.is_enabled(), label)
-        });
+        response
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, ui.is_enabled(), label));
         if ui.is_rect_visible(rect) {
             let visuals = ui.style().interact(&response);
             let painter = ui.painter();
@@ -382,7 +381,11 @@ fn draw_pictogram(
     let text_lines = |painter: &egui::Painter, left: f32, right: f32, top: f32, step: f32| {
         for row in 0..3 {
             let y = top + step * row as f32;
-            let end = if row == 2 { left + (right - left) * 0.6 } else { right };
+            let end = if row == 2 {
+                left + (right - left) * 0.6
+            } else {
+                right
+            };
             painter.line_segment([pos2(left, y), pos2(end, y)], Stroke::new(3.0, ink));
         }
     };
@@ -413,17 +416,18 @@ fn draw_pictogram(
             }
         }
         ProcessDocumentType::Passport => {
-            let booklet = Rect::from_center_size(
-                art.center(),
-                vec2(art.height() * 0.72, art.height()),
-            );
+            let booklet =
+                Rect::from_center_size(art.center(), vec2(art.height() * 0.72, art.height()));
             painter.rect(booklet, 8.0, ink, stroke, egui::StrokeKind::Middle);
             let emblem = booklet.center() - vec2(0.0, booklet.height() * 0.08);
             painter.circle_stroke(emblem, booklet.width() * 0.22, Stroke::new(3.0, fill));
             let y = booklet.bottom() - booklet.height() * 0.18;
             let inset = booklet.width() * 0.25;
             painter.line_segment(
-                [pos2(booklet.left() + inset, y), pos2(booklet.right() - inset, y)],
+                [
+                    pos2(booklet.left() + inset, y),
+                    pos2(booklet.right() - inset, y),
+                ],
                 Stroke::new(3.0, fill),
             );
         }
@@ -444,10 +448,8 @@ fn draw_pictogram(
             }
         }
         ProcessDocumentType::Other => {
-            let page = Rect::from_center_size(
-                art.center(),
-                vec2(art.height() * 0.74, art.height()),
-            );
+            let page =
+                Rect::from_center_size(art.center(), vec2(art.height() * 0.74, art.height()));
             let fold = page.width() * 0.28;
             let outline = vec![
                 page.left_top(),

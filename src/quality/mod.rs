@@ -122,10 +122,7 @@ impl QualitySettings {
             ));
         }
         if self.use_anyway_after > 20 {
-            return Err((
-                "quality.use_anyway_after",
-                "must be 0 to 20 photos".into(),
-            ));
+            return Err(("quality.use_anyway_after", "must be 0 to 20 photos".into()));
         }
         if self.dark_median >= self.bright_median {
             return Err((
@@ -185,7 +182,12 @@ impl PhotoCheck {
 impl From<&DocumentReport> for PhotoCheck {
     fn from(report: &DocumentReport) -> Self {
         Self {
-            problems: report.problems.iter().copied().map(Problem::Document).collect(),
+            problems: report
+                .problems
+                .iter()
+                .copied()
+                .map(Problem::Document)
+                .collect(),
         }
     }
 }
