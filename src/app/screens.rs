@@ -118,6 +118,23 @@ pub fn document_name(locale: Locale, document: ProcessDocumentType) -> Cow<'stat
     )
 }
 
+/// The English detail for staff under a customer message, in small print.
+fn staff_detail(ui: &mut Ui, text: &str) {
+    ui.label(
+        RichText::new(text)
+            .size(theme::STAFF_DETAIL_SIZE)
+            .color(theme::MUTED),
+    );
+}
+
+/// Cancel at the end of a screen's button row, set apart from the others. Screens with a large
+/// picture put it there: under the picture a row of its own would fall below a 1280x800
+/// screen's edge.
+fn cancel_in_row(ui: &mut Ui, locale: Locale) -> bool {
+    ui.add_space(theme::GAP);
+    big_button(ui, &tr(locale, "common.cancel"))
+}
+
 /// Cancel, bottom left, on every customer screen after Welcome.
 fn cancel_row(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
     ui.add_space(theme::GAP);
@@ -710,11 +727,7 @@ pub fn capture_ui(
     match camera.status {
         Some(CameraStatus::Unavailable(error)) => {
             ui.label(RichText::new(tr(locale, camera_notice(error))).color(theme::DANGER));
-            ui.label(
-                RichText::new(error.to_string())
-                    .size(theme::STAFF_DETAIL_SIZE)
-                    .color(theme::MUTED),
-            );
+            staff_detail(ui, &error.to_string());
         }
         Some(CameraStatus::Starting) | None => {
             ui.horizontal(|ui| {
@@ -726,20 +739,12 @@ pub fn capture_ui(
     }
     if let Some(error) = camera.error {
         ui.label(RichText::new(tr(locale, "capture.no_photo")).color(theme::DANGER));
-        ui.label(
-            RichText::new(error.to_string())
-                .size(theme::STAFF_DETAIL_SIZE)
-                .color(theme::MUTED),
-        );
+        staff_detail(ui, &error.to_string());
     }
     if let Some(problem) = problem {
         ui.label(RichText::new(tr(locale, image_problem_key(problem))).color(theme::DANGER));
         // The English detail (sizes, the decoder's words) is for staff, in small print.
-        ui.label(
-            RichText::new(problem.to_string())
-                .size(theme::STAFF_DETAIL_SIZE)
-                .color(theme::MUTED),
-        );
+        staff_detail(ui, &problem.to_string());
     }
     ui.horizontal(|ui| {
         if camera.taking {
@@ -751,10 +756,7 @@ pub fn capture_ui(
         if camera.file_dialog && big_button(ui, &tr(locale, "capture.choose_file")) {
             action = Some(ScreenAction::ChooseFile);
         }
-        // In the same row: under the large preview a row of its own would fall below a
-        // 1280x800 screen's edge.
-        ui.add_space(theme::GAP);
-        if big_button(ui, &tr(locale, "common.cancel")) {
+        if cancel_in_row(ui, locale) {
             action = Some(ScreenAction::Cancel);
         }
     });
@@ -808,11 +810,7 @@ pub fn review_ui(
         });
         // The codes, for staff, in small print.
         let codes: Vec<&str> = review.check.problems.iter().map(|p| p.code()).collect();
-        ui.label(
-            RichText::new(codes.join(", "))
-                .size(theme::STAFF_DETAIL_SIZE)
-                .color(theme::MUTED),
-        );
+        staff_detail(ui, &codes.join(", "));
     }
     if let Some(image) = image {
         ui.vertical_centered(|ui| fitted(ui, image, theme::REVIEW_IMAGE));
@@ -836,10 +834,7 @@ pub fn review_ui(
                 action = Some(ScreenAction::Accept);
             }
         }
-        // In the same row: under the large photo a row of its own would fall below a 1280x800
-        // screen's edge.
-        ui.add_space(theme::GAP);
-        if big_button(ui, &tr(locale, "common.cancel")) {
+        if cancel_in_row(ui, locale) {
             action = Some(ScreenAction::Cancel);
         }
     });
@@ -878,8 +873,7 @@ pub fn summary_ui(
         if primary_button(ui, &tr(locale, "summary.send")) {
             action = Some(ScreenAction::Submit);
         }
-        ui.add_space(theme::GAP);
-        if big_button(ui, &tr(locale, "common.cancel")) {
+        if cancel_in_row(ui, locale) {
             action = Some(ScreenAction::Cancel);
         }
     });
