@@ -52,6 +52,17 @@ impl Kiosk {
         })
     }
 
+    /// The kiosk with a recorded document camera (`play:` a folder) and auto-capture on, as
+    /// shipped.
+    fn with_recorded_document(source: &Path, adjust: impl FnOnce(&mut Config)) -> Self {
+        let camera = format!("play:{}", source.display());
+        Self::with(move |config| {
+            config.camera.document = camera;
+            config.quality.auto_capture = true;
+            adjust(config);
+        })
+    }
+
     /// The kiosk with the test config changed by `adjust`.
     fn with(adjust: impl FnOnce(&mut Config)) -> Self {
         let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -67,6 +78,10 @@ impl Kiosk {
         config.camera.document = "synthetic".into();
         config.camera.face = "synthetic".into();
         config.camera.retry_secs = 1;
+        // The tests press "Take photo" themselves; the synthetic scenes pass the checks and
+        // would otherwise race the press with a photo taken by itself. The recorded sources
+        // (`with_recorded_document`) switch it back on.
+        config.quality.auto_capture = false;
         let dir = tempfile::tempdir().unwrap();
         config.journal.path = dir.path().join("journal.sqlite3").display().to_string();
         adjust(&mut config);
@@ -150,13 +165,15 @@ impl Kiosk {
     }
 }
 
-/// Every control on screen has a name for screen readers and is big enough for a finger.
-/// The synthetic camera's scene fails the quality checks (its face is a drawing that no face
-/// detector finds, its card too flat to read as sharp): on a staff workstation, where these
-/// tests run, its photos are kept through "Use anyway". Photos that pass (the recorded
-/// sources of real specimens) show "Use this photo".
-const SYNTHETIC_PHOTO_ACCEPT: &str = "Use anyway";
+/// The synthetic camera's scenes pass the quality checks (a card with fine print, a real
+/// portrait), so their photos are kept with the review's ordinary button.
+const SYNTHETIC_PHOTO_ACCEPT: &str = "Use this photo";
 
+/// A photo that fails the checks (a landscape dropped as a document) is kept on a staff
+/// workstation, where these tests run, through "Use anyway".
+const FAILED_PHOTO_ACCEPT: &str = "Use anyway";
+
+/// Every control on screen has a name for screen readers and is big enough for a finger.
 fn assert_controls_accessible(kiosk: &Kiosk, screen: &str) {
     use egui::accesskit::Role;
     use egui_kittest::kittest::NodeT as _;
@@ -347,7 +364,7 @@ fn a_dropped_bad_file_shows_why_and_a_good_one_is_taken() {
     let good = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/exif-orientation/Landscape_6.jpg");
     drop_file(&mut kiosk, good);
-    kiosk.click(SYNTHETIC_PHOTO_ACCEPT);
+    kiosk.click(FAILED_PHOTO_ACCEPT);
     kiosk.wait_for("Your face");
     let session = kiosk.harness.state().flow().session().unwrap();
     let front = &session.images[&markid_kiosk::api::ImageSlot::Front];
@@ -373,7 +390,7 @@ fn without_a_camera_the_capture_screen_says_so_and_takes_files() {
     let photo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/exif-orientation/Landscape_1.jpg");
     drop_file(&mut kiosk, photo);
-    kiosk.click(SYNTHETIC_PHOTO_ACCEPT);
+    kiosk.click(FAILED_PHOTO_ACCEPT);
     kiosk.wait_for("Your face");
     // The face role has its own camera: the shutter is back.
     kiosk.take_and_use_photo();
@@ -886,8 +903,7 @@ fn recorded_source(class: eval_set::DocClass, frames: u32) -> tempfile::TempDir 
 #[test]
 fn a_good_steady_document_is_photographed_without_a_click() {
     let source = recorded_source(eval_set::DocClass::Good, 6);
-    let camera = format!("play:{}", source.path().display());
-    let mut kiosk = Kiosk::with_cameras(&camera, "synthetic");
+    let mut kiosk = Kiosk::with_recorded_document(source.path(), |_| {});
     kiosk.click("Start");
     kiosk.click("Passport");
     kiosk.wait_for("Take photo");
@@ -914,8 +930,7 @@ fn glare_or_blur_is_never_photographed_by_itself_and_the_hint_says_why() {
         (eval_set::DocClass::Blurred, "Hold it still"),
     ] {
         let source = recorded_source(class, 4);
-        let camera = format!("play:{}", source.path().display());
-        let mut kiosk = Kiosk::with_cameras(&camera, "synthetic");
+        let mut kiosk = Kiosk::with_recorded_document(source.path(), |_| {});
         kiosk.click("Start");
         kiosk.click("Passport");
         kiosk.wait_for(hint);
@@ -934,4 +949,85 @@ fn glare_or_blur_is_never_photographed_by_itself_and_the_hint_says_why() {
             "{class:?}: the hint went"
         );
     }
+}
+
+/// In kiosk mode a customer whose photo fails is told why and asked to take it again, with no
+/// way to keep it; after the third failed photo of the side "Use anyway" appears, so that
+/// nobody is stuck.
+#[test]
+fn a_failing_photo_is_told_and_use_anyway_comes_after_three_tries_at_a_kiosk() {
+    let source = recorded_source(eval_set::DocClass::Glare, 4);
+    let hash = markid_kiosk::staff::hash_pin("2580").unwrap();
+    let mut kiosk = Kiosk::with_recorded_document(source.path(), move |config| {
+        config.kiosk.kiosk_mode = true;
+        config.kiosk.staff_pin_hash = hash;
+    });
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    for attempt in 1..=3 {
+        kiosk.click("Take photo");
+        kiosk.wait_for("This photo may not be accepted");
+        kiosk.wait_for("Tilt it a little to remove the glare");
+        assert_eq!(
+            kiosk.step(),
+            Step::Review(markid_kiosk::api::ImageSlot::Front)
+        );
+        assert!(
+            kiosk.harness.query_by_label("Use this photo").is_none(),
+            "a failing photo is not offered as good"
+        );
+        if attempt < 3 {
+            assert!(
+                kiosk.harness.query_by_label(FAILED_PHOTO_ACCEPT).is_none(),
+                "'Use anyway' after {attempt} failed photo(s)"
+            );
+            kiosk.click("Take it again");
+            kiosk.wait_for("Take photo");
+        }
+    }
+    kiosk.click(FAILED_PHOTO_ACCEPT);
+    kiosk.wait_for("Your face");
+}
+
+/// A Lithuanian customer finds their country by typing its name in Lithuanian.
+#[test]
+fn typing_lietuva_in_the_lithuanian_ui_finds_lithuania() {
+    use markid_kiosk::api::Locale;
+    use markid_kiosk::i18n::tr;
+    let mut kiosk = Kiosk::with(|config| {
+        config.token.country = None;
+        config.token.locale = Some(Locale::Lt);
+    });
+    kiosk.click(&tr(Locale::Lt, "welcome.start"));
+    let search = tr(Locale::Lt, "choose_document.search_hint").into_owned();
+    kiosk.wait_for(&search);
+    let countries_listed = |kiosk: &Kiosk| {
+        kiosk
+            .harness
+            .query_all_by(|node| {
+                node.label()
+                    .is_some_and(|label| label.ends_with(')') && label.len() > 5)
+            })
+            .count()
+    };
+    let before = countries_listed(&kiosk);
+    assert!(before > 100, "the whole list shows first: {before}");
+    kiosk.harness.get_by_label(&search).click();
+    kiosk.harness.step();
+    kiosk.harness.get_by_label(&search).type_text("Lietuva");
+    kiosk.harness.step();
+    kiosk.click("Lietuva (LT)");
+    assert!(
+        countries_listed(&kiosk) < 5,
+        "the search narrows the list to Lithuania"
+    );
+    let chosen = |kiosk: &Kiosk| {
+        let session = kiosk.harness.state().flow().session().unwrap();
+        session.country.clone()
+    };
+    let started = Instant::now();
+    while chosen(&kiosk).is_none() && started.elapsed() < WAIT {
+        kiosk.harness.step();
+    }
+    assert_eq!(chosen(&kiosk).as_deref(), Some("LT"));
 }

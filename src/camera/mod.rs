@@ -63,11 +63,16 @@ impl CameraChoice {
         }
     }
 
-    /// Opens the source this choice names; demo mode takes the synthetic camera for `Auto`.
-    pub fn opener(&self, demo: bool) -> SourceOpener {
+    /// Opens the source this choice names for `role`; demo mode takes the synthetic camera for
+    /// `Auto`.
+    pub fn opener(&self, demo: bool, role: CameraRole) -> SourceOpener {
         match self {
-            CameraChoice::Auto if demo => Box::new(|| Ok(Box::new(SyntheticCamera::source()))),
-            CameraChoice::Synthetic => Box::new(|| Ok(Box::new(SyntheticCamera::source()))),
+            CameraChoice::Auto if demo => {
+                Box::new(move || Ok(Box::new(SyntheticCamera::source(role))))
+            }
+            CameraChoice::Synthetic => {
+                Box::new(move || Ok(Box::new(SyntheticCamera::source(role))))
+            }
             CameraChoice::Playback(path) => {
                 let path = path.clone();
                 Box::new(move || Ok(Box::new(PlaybackSource::open(&path, PLAYBACK_FPS)?)))
@@ -75,6 +80,19 @@ impl CameraChoice {
             webcam => webcam::opener(webcam.clone()),
         }
     }
+}
+
+/// What identifies a running camera: the choice, and for the synthetic camera also the role,
+/// since it films a different scene for each (a webcam or a recording is one device whatever it
+/// photographs).
+fn device_identity(
+    choice: &CameraChoice,
+    role: CameraRole,
+    demo: bool,
+) -> (CameraChoice, Option<CameraRole>) {
+    let synthetic =
+        matches!(choice, CameraChoice::Synthetic) || (demo && matches!(choice, CameraChoice::Auto));
+    (choice.clone(), synthetic.then_some(role))
 }
 
 /// Frame rate of recorded pictures.
@@ -98,7 +116,7 @@ pub struct CameraRig {
     settings: CaptureSettings,
     demo: bool,
     wake: Option<Wake>,
-    active: Option<(CameraChoice, Camera)>,
+    active: Option<((CameraChoice, Option<CameraRole>), Camera)>,
 }
 
 impl CameraRig {
@@ -131,10 +149,12 @@ impl CameraRig {
     }
 
     /// The running camera for `role`, started if needed. When both roles use one device it
-    /// keeps running from one role to the other; otherwise the previous camera is stopped.
+    /// keeps running from one role to the other; otherwise the previous camera is stopped. The
+    /// synthetic camera counts as one device per role, since it films each its own scene.
     pub fn camera_for(&mut self, role: CameraRole) -> Result<&Camera, CameraError> {
         let choice = self.choice(role).clone();
-        let running = matches!(&self.active, Some((active, _)) if *active == choice);
+        let identity = device_identity(&choice, role, self.demo);
+        let running = matches!(&self.active, Some((active, _)) if *active == identity);
         if !running {
             // Stop the previous camera before opening the next: they may share a device.
             self.active = None;
@@ -144,11 +164,11 @@ impl CameraRig {
             };
             let camera = Camera::start(
                 label,
-                choice.opener(self.demo),
+                choice.opener(self.demo, role),
                 self.settings.clone(),
                 self.wake.clone(),
             )?;
-            self.active = Some((choice, camera));
+            self.active = Some((identity, camera));
         }
         match &self.active {
             Some((_, camera)) => Ok(camera),
@@ -184,6 +204,25 @@ mod tests {
         assert_eq!(
             CameraChoice::parse("play:/srv/frames"),
             CameraChoice::Playback(PathBuf::from("/srv/frames"))
+        );
+    }
+
+    #[test]
+    fn a_webcam_serves_both_roles_but_the_synthetic_camera_films_each_its_own_scene() {
+        let same = |choice: CameraChoice, demo: bool| {
+            device_identity(&choice, CameraRole::Document, demo)
+                == device_identity(&choice, CameraRole::Face, demo)
+        };
+        assert!(same(CameraChoice::Index(0), false));
+        assert!(
+            same(CameraChoice::Auto, false),
+            "auto is a webcam outside demo mode"
+        );
+        assert!(same(CameraChoice::Playback(PathBuf::from("/srv")), true));
+        assert!(!same(CameraChoice::Synthetic, false));
+        assert!(
+            !same(CameraChoice::Auto, true),
+            "auto is the synthetic camera in demo mode"
         );
     }
 }

@@ -103,33 +103,57 @@ fn for_each_source<const C: usize>(
         });
 }
 
-/// Bilinear taps at a source position, clamped to the image: (index of the top-left tap's
-/// pixel, of the one right of it, of the one below it, of the one below-right; weights).
+/// Sub-pixel steps of the bilinear weights: 8 bits, so that a tap's weight times a channel fits
+/// in 16 bits and the two passes in 32.
+const FRACTION_BITS: u32 = 8;
+const ONE: u32 = 1 << FRACTION_BITS;
+
+/// Samples `source` (`width` x `height` pixels of `C` channels) bilinearly at (`x`, `y`) into
+/// `pixel`, clamped to the image. Integer weights, measured about twice as fast as the f32
+/// version on the 9 MP crop (README, "Capture quality"); inside the image, which is nearly
+/// every pixel of a crop, the four taps need no clamping.
 #[inline]
-fn taps(x: f32, y: f32, width: u32, height: u32) -> ([usize; 4], [f32; 4]) {
+fn sample_bilinear<const C: usize>(
+    source: &[u8],
+    width: u32,
+    height: u32,
+    x: f32,
+    y: f32,
+    pixel: &mut [u8],
+) {
     let max_x = (width - 1) as f32;
     let max_y = (height - 1) as f32;
     let (x, y) = (x.clamp(0.0, max_x), y.clamp(0.0, max_y));
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as usize, y0 as usize);
-    let x1 = (x0 + 1).min(width as usize - 1);
-    let y1 = (y0 + 1).min(height as usize - 1);
-    let stride = width as usize;
-    (
-        [
-            y0 * stride + x0,
-            y0 * stride + x1,
-            y1 * stride + x0,
-            y1 * stride + x1,
-        ],
-        [
-            (1.0 - fx) * (1.0 - fy),
-            fx * (1.0 - fy),
-            (1.0 - fx) * fy,
-            fx * fy,
-        ],
-    )
+    // Whole pixels and 8-bit fractions; `x` and `y` are non-negative, so truncation floors.
+    let fixed_x = (x * ONE as f32) as u32;
+    let fixed_y = (y * ONE as f32) as u32;
+    let (x0, y0) = (
+        (fixed_x >> FRACTION_BITS) as usize,
+        (fixed_y >> FRACTION_BITS) as usize,
+    );
+    let (fx, fy) = (fixed_x & (ONE - 1), fixed_y & (ONE - 1));
+    // At the last column or row the neighbour is the pixel itself (its weight is 0 there).
+    let right = if x0 + 1 < width as usize { C } else { 0 };
+    let below = if y0 + 1 < height as usize {
+        width as usize * C
+    } else {
+        0
+    };
+    let top = (y0 * width as usize + x0) * C;
+    let bottom = top + below;
+    let (Some(upper), Some(lower)) = (
+        source.get(top..top + right + C),
+        source.get(bottom..bottom + right + C),
+    ) else {
+        return;
+    };
+    for (channel, value) in pixel.iter_mut().enumerate().take(C) {
+        let mix = |row: &[u8]| {
+            u32::from(row[channel]) * (ONE - fx) + u32::from(row[right + channel]) * fx
+        };
+        let mixed = mix(upper) * (ONE - fy) + mix(lower) * fy;
+        *value = ((mixed + (1 << (2 * FRACTION_BITS - 1))) >> (2 * FRACTION_BITS)) as u8;
+    }
 }
 
 /// The document rectified at the source's resolution, with `margin` around it (its edges stay
@@ -143,13 +167,7 @@ pub fn crop_document(rgb: &RgbImage, corners: &[Corner; 4], margin: f32) -> RgbI
     }
     let source = rgb.as_raw();
     for_each_source::<3>(&mut out, width, height, corners, margin, |x, y, pixel| {
-        let (index, weight) = taps(x, y, source_w, source_h);
-        for (channel, value) in pixel.iter_mut().enumerate() {
-            let at = |i: usize| f32::from(source[index[i] * 3 + channel]);
-            let mixed =
-                at(0) * weight[0] + at(1) * weight[1] + at(2) * weight[2] + at(3) * weight[3];
-            *value = (mixed + 0.5) as u8;
-        }
+        sample_bilinear::<3>(source, source_w, source_h, x, y, pixel);
     });
     out
 }
@@ -172,11 +190,7 @@ pub(super) fn rectify_luma(
     }
     let source = luma.as_raw();
     for_each_source::<1>(&mut out, width, height, corners, margin, |x, y, pixel| {
-        let (index, weight) = taps(x, y, source_w, source_h);
-        let at = |i: usize| f32::from(source[index[i]]);
-        pixel[0] =
-            (at(0) * weight[0] + at(1) * weight[1] + at(2) * weight[2] + at(3) * weight[3] + 0.5)
-                as u8;
+        sample_bilinear::<1>(source, source_w, source_h, x, y, pixel);
     });
     out
 }
@@ -216,5 +230,28 @@ mod tests {
             framed.get_pixel(framed.width() / 4, framed.height() / 2).0,
             [255, 0, 0]
         );
+    }
+
+    #[test]
+    fn bilinear_samples_mix_the_four_neighbours_and_stay_inside_the_image() {
+        // 2x2 grey: 0 10 / 20 30.
+        let source = [0u8, 10, 20, 30];
+        let at = |x: f32, y: f32| {
+            let mut pixel = [0u8];
+            sample_bilinear::<1>(&source, 2, 2, x, y, &mut pixel);
+            pixel[0]
+        };
+        assert_eq!(at(0.0, 0.0), 0);
+        assert_eq!(at(1.0, 1.0), 30);
+        assert_eq!(at(0.5, 0.0), 5);
+        assert_eq!(at(0.5, 0.5), 15);
+        assert_eq!(at(0.25, 1.0), 23);
+        // Beyond the image the edge repeats.
+        assert_eq!(at(-3.0, 0.0), 0);
+        assert_eq!(at(9.0, 9.0), 30);
+        let rgb = [0u8, 100, 200, 50, 150, 250];
+        let mut pixel = [0u8; 3];
+        sample_bilinear::<3>(&rgb, 2, 1, 0.5, 0.0, &mut pixel);
+        assert_eq!(pixel, [25, 125, 225]);
     }
 }
