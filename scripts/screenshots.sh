@@ -20,8 +20,10 @@ trap cleanup EXIT
 
 Xvfb :93 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & pids+=($!)
 export DISPLAY=:93
-eval "$(dbus-launch --sh-syntax)"
-pids+=("$DBUS_SESSION_BUS_PID")
+dbus-daemon --session --fork --print-address=3 --print-pid=4 3>"$work/bus" 4>"$work/bus.pid"
+DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
+export DBUS_SESSION_BUS_ADDRESS
+pids+=("$(head -n1 "$work/bus.pid")")
 /usr/libexec/at-spi-bus-launcher --launch-immediately >/dev/null 2>&1 & pids+=($!)
 sleep 1
 dbus-send --session --print-reply --dest=org.a11y.Bus /org/a11y/bus \
@@ -38,14 +40,18 @@ start_kiosk() { # CONFIG_TEXT FIRST_LABEL
   pids+=("$kiosk_pid")
   wait_for "${2:-Start}"
 }
-shows() { python3 "$probe" texts markid-kiosk 2>/dev/null | grep -qxF "$1"; }
+shows() {
+  local texts
+  texts=$(/usr/bin/python3 "$probe" texts markid-kiosk 2>/dev/null || true)
+  grep -qxF -- "$1" <<<"$texts"
+}
 wait_for() {
   for _ in $(seq 150); do shows "$1" && return 0; sleep 0.2; done
   echo "screenshots: '$1' did not show" >&2
-  python3 "$probe" texts markid-kiosk >&2 || true
+  /usr/bin/python3 "$probe" texts markid-kiosk >&2 || true
   exit 1
 }
-press() { wait_for "$1"; python3 "$probe" press markid-kiosk "$1"; }
+press() { wait_for "$1"; /usr/bin/python3 "$probe" press markid-kiosk "$1"; }
 shot() { sleep "${2:-0.8}"; import -window root "$out/$1.png"; echo "$out/$1.png"; }
 
 mkdir -p "$out"
@@ -61,7 +67,7 @@ shot 2-document
 press "Lithuania (LT)"
 press "Passport"
 wait_for "Take photo"
-shot 3-capture 2.6
+shot 3-capture 1.4
 wait_for "Check: Front of your document"
 shot 4-review
 press "Use this photo"
@@ -70,7 +76,7 @@ press "Use this photo"
 wait_for "Ready to send"
 shot 5-summary
 press "Send"
-wait_for "Thank you"
+wait_for "Thank you! Your photos were sent."
 shot 6-success
 
 # No camera for the document: the file input stays. In Japanese: the language menu.

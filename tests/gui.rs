@@ -992,6 +992,7 @@ fn a_failing_photo_is_told_and_use_anyway_comes_after_three_tries_at_a_kiosk() {
 /// A Lithuanian customer finds their country by typing its name in Lithuanian.
 #[test]
 fn typing_lietuva_in_the_lithuanian_ui_finds_lithuania() {
+    use egui_kittest::kittest::NodeT as _;
     use markid_kiosk::api::Locale;
     use markid_kiosk::i18n::tr;
     let mut kiosk = Kiosk::with(|config| {
@@ -1012,6 +1013,16 @@ fn typing_lietuva_in_the_lithuanian_ui_finds_lithuania() {
     };
     let before = countries_listed(&kiosk);
     assert!(before > 100, "the whole list shows first: {before}");
+    // The list wraps within the window: no country runs off its right edge.
+    let overflowing: Vec<String> = kiosk
+        .harness
+        .query_all_by(|node| {
+            node.label().is_some_and(|label| label.ends_with(')'))
+                && node.bounding_box().is_some_and(|bounds| bounds.x1 > 1280.0)
+        })
+        .filter_map(|node| node.accesskit_node().label())
+        .collect();
+    assert!(overflowing.is_empty(), "off the screen: {overflowing:?}");
     kiosk.harness.get_by_label(&search).click();
     kiosk.harness.step();
     kiosk.harness.get_by_label(&search).type_text("Lietuva");

@@ -60,14 +60,23 @@ const STEADY_BUTTON_SALT: u64 = 0x6b69_6f73_6b42_7574;
 /// switch device) that activates the button it just read would then press nothing. Labels are
 /// unique within a screen.
 fn steady_button(ui: &mut Ui, label: &str, size: egui::Vec2, button: Button<'_>) -> bool {
-    steady(ui, label, |ui| ui.add_sized(size, button).clicked())
+    steady(ui, label, size, |ui| ui.add_sized(size, button).clicked())
 }
 
-/// Draws `add` in a scope whose id comes from `label` (see `steady_button`).
-fn steady<R>(ui: &mut Ui, label: &str, add: impl FnOnce(&mut Ui) -> R) -> R {
+/// Draws `add` into `size` of room taken from `ui`'s layout, in a child whose id comes from
+/// `label` (see `steady_button`). The room is taken first, so that a wrapping row (the country
+/// list, the document tiles) wraps before it as it does before a plain widget; a child placed
+/// at the cursor would run off the row's end, as it did at 1280x800.
+fn steady<R>(ui: &mut Ui, label: &str, size: egui::Vec2, add: impl FnOnce(&mut Ui) -> R) -> R {
     let id = egui::Id::unique((STEADY_BUTTON_SALT, label));
-    ui.scope_builder(egui::UiBuilder::new().scope_id(id), add)
-        .inner
+    let (_, rect) = ui.allocate_space(size);
+    let mut child = ui.new_child(
+        egui::UiBuilder::new()
+            .scope_id(id)
+            .max_rect(rect)
+            .layout(*ui.layout()),
+    );
+    add(&mut child)
 }
 
 fn big_button(ui: &mut Ui, label: &str) -> bool {
@@ -305,9 +314,18 @@ fn country_list(
     let mut item = |ui: &mut Ui, code: &str, name: &str| {
         let label = format!("{name} ({code})");
         let selected = country.chosen == Some(code);
-        let button = Button::selectable(selected, RichText::new(&label).font(theme::body_font()))
-            .min_size(egui::vec2(theme::COUNTRY_ITEM_WIDTH, theme::MIN_TOUCH));
-        if steady(ui, &label, |ui| ui.add(button).clicked()) {
+        let text = RichText::new(&label).font(theme::body_font());
+        // The item's room: its text on one line, padded as a button, at least the grid's cell.
+        let galley = egui::WidgetText::from(text.clone()).into_galley(
+            ui,
+            Some(egui::TextWrapMode::Extend),
+            f32::INFINITY,
+            egui::TextStyle::Button,
+        );
+        let size = (galley.size() + 2.0 * ui.spacing().button_padding)
+            .max(egui::vec2(theme::COUNTRY_ITEM_WIDTH, theme::MIN_TOUCH));
+        let button = Button::selectable(selected, text).min_size(size);
+        if steady(ui, &label, size, |ui| ui.add(button).clicked()) {
             action = Some(ScreenAction::Country(code.to_owned()));
         }
     };
@@ -342,7 +360,7 @@ fn country_list(
 /// A document type as a large tile: its pictogram over its name. One button for screen
 /// readers, named by the text on it.
 fn document_tile(ui: &mut Ui, label: &str, document: ProcessDocumentType) -> bool {
-    steady(ui, label, |ui| {
+    steady(ui, label, theme::TILE_SIZE, |ui| {
         let (rect, response) = ui.allocate_exact_size(theme::TILE_SIZE, egui::Sense::click());
         response
             .widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, ui.is_enabled(), label));

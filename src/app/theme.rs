@@ -83,7 +83,9 @@ pub const STAFF_MESSAGE_LINE: f32 = 30.0;
 /// Height of the journal's scrolling table.
 pub const JOURNAL_HEIGHT: f32 = 380.0;
 /// Height of the scrollable country list.
-pub const COUNTRY_LIST_HEIGHT: f32 = 208.0;
+/// About two and a half rows at 1280x800: the cut row shows that the list scrolls, and the
+/// document tiles and Cancel below stay on screen.
+pub const COUNTRY_LIST_HEIGHT: f32 = 176.0;
 
 /// The layout is designed for this window size, in points; larger screens are zoomed so that it
 /// fills them (a 4K screen without OS scaling would otherwise show it a third of the size).

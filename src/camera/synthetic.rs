@@ -19,6 +19,9 @@ const PORTRAIT_JPEG: &[u8] = include_bytes!("../../assets/demo/portrait.jpg");
 /// Where the face is in the portrait, as shares of its size (x 0.35-0.58, y 0.10-0.40 by hand).
 const FACE_CENTRE_IN_PORTRAIT: [f64; 2] = [0.465, 0.25];
 
+/// The card's width as a share of the frame's.
+const CARD_WIDTH_SHARE: f64 = 0.55;
+
 /// ID-1's aspect ratio (85.60 x 53.98 mm).
 const ID1_ASPECT: f64 = 1.586;
 
@@ -69,15 +72,15 @@ impl Scene {
         let (w, h) = (f64::from(width), f64::from(height));
         match role {
             CameraRole::Document => {
-                // An ID-1 card covering 45% of the width, a little left of centre, on a desk.
-                let card_width = (w * 0.45).round().max(16.0);
+                // An ID-1 card covering 55% of the width, centred in the guide frame, on a desk.
+                let card_width = (w * CARD_WIDTH_SHARE).round().max(16.0);
                 let card_height = (card_width / ID1_ASPECT).round();
                 let subject = draw_card(card_width as u32, card_height as u32);
                 Scene {
                     backdrop: draw_desk(width, height),
                     subject,
                     rest: [
-                        ((w - card_width) / 2.0 - w * 0.03) as i64,
+                        ((w - card_width) / 2.0) as i64,
                         ((h - card_height) / 2.0) as i64,
                     ],
                     sway: w * 0.006,
@@ -167,7 +170,9 @@ fn draw_card(width: u32, height: u32) -> RgbImage {
     let mut card = RgbImage::from_fn(width, height, |x, y| {
         let (u, v) = (f64::from(x) / w, f64::from(y) / h);
         if v < 0.13 {
-            return Rgb([38, 84, 150]); // the header band
+            // The header band: a light blue, as on many cards. A dark one would be as dark as
+            // the desk, and the card's outline would run below it.
+            return Rgb([168, 196, 230]);
         }
         let guilloche = ((u * 60.0 + (v * 9.0).sin() * 3.0).sin()
             * (v * 45.0 + (u * 7.0).cos() * 2.0).sin())
@@ -177,15 +182,8 @@ fn draw_card(width: u32, height: u32) -> RgbImage {
     });
     // One glyph cell: the card's width over the 30 characters and their gaps of a TD1 line.
     let cell = (width / 190).max(1);
-    // The header's title, light on the band.
-    write_glyphs(
-        &mut card,
-        [width / 20, height / 32],
-        cell + 1,
-        14,
-        1,
-        Rgb([235, 240, 250]),
-    );
+    // The header's title.
+    write_glyphs(&mut card, [width / 20, height / 32], cell + 1, 14, 1, INK);
     // The holder's photo.
     let photo = [
         width * 5 / 100,
@@ -354,11 +352,14 @@ mod tests {
                 "document at {seconds} s: {:?}",
                 report.problems
             );
+            // The whole card, header band included: as drawn, within 1% of the frame's width.
             let corners = report.corners.expect("the card's outline");
-            let card_width = corners[1][0] - corners[0][0];
+            let card_width = (1920.0 * CARD_WIDTH_SHARE).round() as f32;
+            let card_height = (card_width / ID1_ASPECT as f32).round();
+            let found = [corners[1][0] - corners[0][0], corners[3][1] - corners[0][1]];
             assert!(
-                (card_width - 864.0).abs() < 20.0,
-                "the card is 864 px wide, found {card_width}"
+                (found[0] - card_width).abs() < 19.0 && (found[1] - card_height).abs() < 19.0,
+                "the card is {card_width}x{card_height} px, found {found:?}"
             );
             let face = SyntheticCamera::draw(CameraRole::Face, seconds, 1920, 1080);
             let report = analyze_face(&luma_of(&face), &settings);
