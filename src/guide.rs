@@ -242,6 +242,8 @@ pub struct AutoCapture {
     last_report: Option<Instant>,
     /// Good reports in a row whose outline strayed from the recent ones.
     wobbles: u8,
+    /// When the previous report came, if it passed every check.
+    previous_usable: Option<Instant>,
 }
 
 impl AutoCapture {
@@ -254,6 +256,7 @@ impl AutoCapture {
             recent: std::collections::VecDeque::new(),
             last_report: None,
             wobbles: 0,
+            previous_usable: None,
         }
     }
 
@@ -305,6 +308,11 @@ impl AutoCapture {
             None => self.recent.clear(),
         }
         self.last_report = Some(now);
+        // A steady spell starts at the first good report of it, not at the second, which is
+        // only the first that can be compared with another: at 10 frames a second that is
+        // 100 ms of the customer's wait.
+        let good_since = self.previous_usable.filter(|_| fresh).unwrap_or(now);
+        self.previous_usable = (verdict.usable && verdict.outline.is_some()).then_some(now);
         if !self.enabled || self.state == AutoState::Taking {
             return None;
         }
@@ -320,7 +328,7 @@ impl AutoCapture {
             return None;
         }
         self.state = match self.state {
-            AutoState::Watching => AutoState::Steady { since: now },
+            AutoState::Watching => AutoState::Steady { since: good_since },
             AutoState::Steady { since }
                 if now.duration_since(since) >= self.settings.steady_for =>
             {
@@ -510,10 +518,10 @@ mod tests {
         let frame = Duration::from_millis(50);
         let taken = feed(&mut auto, start, frame, Duration::from_secs(3), |_| good());
         let taken = taken.expect("a good, steady document is taken by itself");
-        // Steadiness counts from the second report (the first has nothing to compare with),
-        // then 0.7 s steady, then the 0.4 s countdown: the photo 1.15 s after the first report.
-        assert!(taken >= Duration::from_millis(1100), "{taken:?}");
-        assert!(taken <= Duration::from_millis(1200), "{taken:?}");
+        // The steady spell counts from the first good report (found steady at the second,
+        // the first that has another to compare with): 0.7 s steady, then the 0.4 s
+        // countdown, so the photo is asked exactly 1.1 s after the first report.
+        assert_eq!(taken, Duration::from_millis(1100), "{taken:?}");
         assert_eq!(auto.state(), AutoState::Taking);
         // No second still while the first is judged.
         assert_eq!(auto.report(good(), start + Duration::from_secs(4)), None);
