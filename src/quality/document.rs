@@ -30,6 +30,11 @@ const MIN_CANDIDATE_AREA: f64 = 0.02;
 const MAX_CANDIDATE_AREA: f64 = 0.8;
 /// Least share of a candidate's perimeter that must lie on edges.
 const MIN_EDGE_SUPPORT: f32 = 0.55;
+/// A cut candidate of a shape no whole document has counts this much of its score against
+/// whole ones (see `find_at_scale`).
+const CUT_CANDIDATE_WEIGHT: f32 = 0.5;
+/// A cut candidate of a document's shape counts this much.
+const CUT_PLAUSIBLE_WEIGHT: f32 = 0.7;
 /// Long side over short side of plausible documents, with room for perspective: ID-1 cards
 /// are 1.586, passport data pages (TD3) about 1.42, TD2 1.41, A4 and letters 1.41.
 const ASPECT_RANGE: std::ops::RangeInclusive<f32> = 1.2..=1.9;
@@ -283,8 +288,18 @@ fn find_at_scale(luma: &GrayImage, factor: u32) -> Option<(f32, Found)> {
         }
         let area = f64::from(polygon_area(&quad)) / frame_area;
         // Larger wins over better-backed: a passport's photo box or a card's chip is a
-        // well-edged quadrilateral inside the document.
-        let score = (area as f32) * support * support;
+        // well-edged quadrilateral inside the document. But a candidate that only the laxer
+        // rule for cut documents lets in (a whole one would be too long) can be a whole
+        // document joined to background structure that runs off the frame (a mast beside a
+        // passport): it must be more than twice the size of a whole one to win. A document
+        // really cut off has no whole candidate that large (its photo box and its MRZ are far
+        // smaller), and one cut to a plausible shape is not weighed down.
+        let cut_penalty = match (cut, ASPECT_RANGE.contains(&aspect)) {
+            (false, _) => 1.0,
+            (true, true) => CUT_PLAUSIBLE_WEIGHT,
+            (true, false) => CUT_CANDIDATE_WEIGHT,
+        };
+        let score = (area as f32) * support * support * cut_penalty;
         if best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((
                 score,
