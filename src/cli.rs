@@ -649,7 +649,7 @@ struct CheckReport {
 }
 
 fn check(config: &Config, args: &CheckArgs) -> ExitCode {
-    use crate::quality::{analyze_document, analyze_face, luma_of};
+    use crate::quality::{analyze_document_in_colour, analyze_face, colour_of, luma_of};
     let policy = ImagePolicy::from(&config.images);
     let mut worst = ExitCode::SUCCESS;
     let (mut unusable, mut unreadable) = (false, false);
@@ -672,10 +672,12 @@ fn check(config: &Config, args: &CheckArgs) -> ExitCode {
         match imaging::load_upright(input, &policy) {
             Ok(mut rgb) => {
                 let luma = luma_of(&rgb);
+                let colour = matches!(args.role, RoleArg::Document).then(|| colour_of(&rgb));
                 imaging::wipe_slice(&mut rgb);
                 match args.role {
                     RoleArg::Document => {
-                        let found = analyze_document(&luma, &config.quality);
+                        let found =
+                            analyze_document_in_colour(&luma, colour.as_ref(), &config.quality);
                         report.usable = found.usable();
                         report.problems = found.problems.iter().map(|p| p.code()).collect();
                         report.corners = found.corners;

@@ -30,6 +30,8 @@ const MIN_CANDIDATE_AREA: f64 = 0.02;
 const MAX_CANDIDATE_AREA: f64 = 0.8;
 /// Least share of a candidate's perimeter that must lie on edges.
 const MIN_EDGE_SUPPORT: f32 = 0.55;
+/// The same for a candidate found in the colour plane.
+const MIN_COLOUR_EDGE_SUPPORT: f32 = 0.8;
 /// A cut candidate of a shape no whole document has counts this much of its score against
 /// whole ones (see `find_at_scale`).
 const CUT_CANDIDATE_WEIGHT: f32 = 0.5;
@@ -114,7 +116,19 @@ impl DocumentReport {
 
 /// Finds the document in a frame's luma and judges it.
 pub fn analyze_document(luma: &GrayImage, settings: &QualitySettings) -> DocumentReport {
-    let Some(corners) = find_document(luma) else {
+    analyze_document_in_colour(luma, None, settings)
+}
+
+/// `analyze_document`, also searching the frame's colour plane (`colour_of`) for the outline: a
+/// tinted document on a grey or white ground of the same brightness (a pink passport page
+/// against a bright sky) has an edge in colour that luma does not show. The judgement is the
+/// luma's.
+pub fn analyze_document_in_colour(
+    luma: &GrayImage,
+    colour: Option<&GrayImage>,
+    settings: &QualitySettings,
+) -> DocumentReport {
+    let Some(corners) = find_document(luma, colour) else {
         return DocumentReport {
             corners: None,
             metrics: DocumentMetrics::default(),
@@ -197,21 +211,28 @@ struct Found {
 }
 
 /// The document's outline in full-frame coordinates, if there is one.
-fn find_document(luma: &GrayImage) -> Option<Found> {
+fn find_document(luma: &GrayImage, colour: Option<&GrayImage>) -> Option<Found> {
     // Two scales: the finer one places the corners best; in the coarser one a background's
     // texture (bricks, gravel, grass) has faded out, so it no longer joins the document's
     // outline. The best-scored candidate of either wins (scores are shares of the frame).
+    // The colour plane only at the coarser scale: a camera's colour is coarser than its luma
+    // (4:2:0), and its candidates' edges are scored in colour alike.
     let fine = luma.width().max(luma.height()).div_ceil(WORK_EDGE).max(1);
+    // A colour plane also outlines the coloured print inside a document (a tinted panel), so
+    // its candidates must be backed by edges along more of their outline than luma's.
+    let in_colour =
+        colour.and_then(|plane| find_at_scale(plane, fine * 2, MIN_COLOUR_EDGE_SUPPORT));
     [fine, fine * 2]
         .into_iter()
-        .filter_map(|factor| find_at_scale(luma, factor))
+        .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT))
+        .chain(in_colour)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, found)| found)
 }
 
 /// The best candidate in the frame reduced by `factor`, with its score, in full-frame
 /// coordinates.
-fn find_at_scale(luma: &GrayImage, factor: u32) -> Option<(f32, Found)> {
+fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32, Found)> {
     let mut work = box_reduce(luma, factor);
     stretch_contrast(&mut work);
     let edges = imageproc::edges::canny(&work, 10.0, 30.0);
@@ -283,7 +304,7 @@ fn find_at_scale(luma: &GrayImage, factor: u32) -> Option<(f32, Found)> {
         } else {
             ASPECT_RANGE.contains(&aspect)
         };
-        if support < MIN_EDGE_SUPPORT || !plausible {
+        if support < min_support || !plausible {
             continue;
         }
         let area = f64::from(polygon_area(&quad)) / frame_area;

@@ -14,6 +14,21 @@ pub fn luma_of(rgb: &RgbImage) -> GrayImage {
     luma
 }
 
+/// How colourful each pixel is: its largest channel less its smallest (0 for greys). A plane
+/// in which a tinted document stands out from a grey ground of the same brightness.
+pub fn colour_of(rgb: &RgbImage) -> GrayImage {
+    let mut colour = GrayImage::new(rgb.width(), rgb.height());
+    let buffer: &mut [u8] = &mut colour;
+    for (out, pixel) in buffer.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+        let (high, low) = (
+            pixel[0].max(pixel[1]).max(pixel[2]),
+            pixel[0].min(pixel[1]).min(pixel[2]),
+        );
+        *out = high - low;
+    }
+    colour
+}
+
 /// Averages `factor`x`factor` blocks: a fast, alias-free reduction for analysis.
 pub fn box_reduce(image: &GrayImage, factor: u32) -> GrayImage {
     if factor <= 1 {

@@ -17,9 +17,11 @@ mod face;
 mod measure;
 
 pub use crop::{crop_document, crop_size};
-pub use document::{DocumentMetrics, DocumentProblem, DocumentReport, analyze_document};
+pub use document::{
+    DocumentMetrics, DocumentProblem, DocumentReport, analyze_document, analyze_document_in_colour,
+};
 pub use face::{FaceMetrics, FaceProblem, FaceReport, analyze_face};
-pub use measure::luma_of;
+pub use measure::{colour_of, luma_of};
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
@@ -207,7 +209,7 @@ pub fn document_for_upload(
     rgb: RgbImage,
     settings: &QualitySettings,
 ) -> (RgbImage, DocumentReport) {
-    let report = analyze_document(&luma_of(&rgb), settings);
+    let report = analyze_document_in_colour(&luma_of(&rgb), Some(&colour_of(&rgb)), settings);
     let whole = !report.problems.contains(&DocumentProblem::CutOff);
     match report.corners {
         Some(corners) if settings.crop_documents && whole => {
