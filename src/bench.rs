@@ -308,8 +308,7 @@ fn frame_from(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
 
 fn run_quality(args: &BenchArgs) -> ExitCode {
     use crate::quality::{
-        QualitySettings, analyze_document_in_colour, analyze_face, colour_of, crop_document,
-        luma_of,
+        QualitySettings, analyze_document_in_colour, analyze_face, crop_document, luma_of,
     };
     let policy = ImagePolicy::default();
     let settings = QualitySettings::default();
@@ -338,12 +337,10 @@ fn run_quality(args: &BenchArgs) -> ExitCode {
         let luma = time_ms(args.runs, || {
             std::hint::black_box(luma_of(&preview));
         });
-        // The colour plane is made from the frame inside the timing: the app makes it per frame.
         let document = time_ms(args.runs, || {
-            let colour = colour_of(&preview);
             std::hint::black_box(analyze_document_in_colour(
                 &preview_luma,
-                Some(&colour),
+                Some(&preview),
                 &settings,
             ));
         });
@@ -351,10 +348,9 @@ fn run_quality(args: &BenchArgs) -> ExitCode {
             std::hint::black_box(analyze_face(&preview_luma, &settings));
         });
         let full = time_ms(args.runs, || {
-            let colour = colour_of(&still);
             std::hint::black_box(analyze_document_in_colour(
                 &still_luma,
-                Some(&colour),
+                Some(&still),
                 &settings,
             ));
         });

@@ -649,7 +649,7 @@ struct CheckReport {
 }
 
 fn check(config: &Config, args: &CheckArgs) -> ExitCode {
-    use crate::quality::{analyze_document_in_colour, analyze_face, colour_of, luma_of};
+    use crate::quality::{analyze_document_in_colour, analyze_face, luma_of};
     let policy = ImagePolicy::from(&config.images);
     let mut worst = ExitCode::SUCCESS;
     let (mut unusable, mut unreadable) = (false, false);
@@ -672,18 +672,18 @@ fn check(config: &Config, args: &CheckArgs) -> ExitCode {
         match imaging::load_upright(input, &policy) {
             Ok(mut rgb) => {
                 let luma = luma_of(&rgb);
-                let colour = matches!(args.role, RoleArg::Document).then(|| colour_of(&rgb));
+                // A document is judged before the photo is wiped: its colour may be searched.
+                let found_document = matches!(args.role, RoleArg::Document)
+                    .then(|| analyze_document_in_colour(&luma, Some(&rgb), &config.quality));
                 imaging::wipe_slice(&mut rgb);
-                match args.role {
-                    RoleArg::Document => {
-                        let found =
-                            analyze_document_in_colour(&luma, colour.as_ref(), &config.quality);
+                match found_document {
+                    Some(found) => {
                         report.usable = found.usable();
                         report.problems = found.problems.iter().map(|p| p.code()).collect();
                         report.corners = found.corners;
                         report.metrics = serde_json::to_value(&found.metrics).unwrap_or_default();
                     }
-                    RoleArg::Face => {
+                    None => {
                         let found = analyze_face(&luma, &config.quality);
                         report.usable = found.usable();
                         report.problems = found.problems.iter().map(|p| p.code()).collect();

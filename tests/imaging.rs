@@ -759,10 +759,9 @@ mod quality {
         let mut corner_errors = Vec::new();
         for sample in &samples {
             keep(&sample.name, &sample.frame);
-            let colour = markid_kiosk::quality::colour_of(&sample.frame);
             let report = markid_kiosk::quality::analyze_document_in_colour(
                 &luma_of(&sample.frame),
-                Some(&colour),
+                Some(&sample.frame),
                 &settings,
             );
             let entry = counts.entry(sample.class).or_default();

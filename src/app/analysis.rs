@@ -11,9 +11,7 @@ use image::{GrayImage, RgbImage};
 use crate::api::ImageSlot;
 use crate::camera::CameraRole;
 use crate::guide::{self, FrameVerdict, Hint};
-use crate::quality::{
-    QualitySettings, analyze_document_in_colour, analyze_face, colour_of, luma_of,
-};
+use crate::quality::{QualitySettings, analyze_document_in_colour, analyze_face, luma_of};
 
 /// A picture to judge.
 enum Job {
@@ -199,7 +197,7 @@ fn judge(job: Job, settings: &QualitySettings) -> Judged {
                     let mut scaled = settings.clone();
                     scaled.min_document_px =
                         ((settings.min_document_px as f32 * scale.min(1.0)) as u32).max(1);
-                    judge_document(&luma, &colour_of(&frame), &scaled)
+                    judge_document(&luma, &frame, &scaled)
                 }
                 CameraRole::Face => judge_face(&luma, settings),
             };
@@ -208,7 +206,7 @@ fn judge(job: Job, settings: &QualitySettings) -> Judged {
         Job::Still { slot, role, still } => {
             let luma = luma_of(&still);
             let (verdict, hint) = match role {
-                CameraRole::Document => judge_document(&luma, &colour_of(&still), settings),
+                CameraRole::Document => judge_document(&luma, &still, settings),
                 CameraRole::Face => judge_face(&luma, settings),
             };
             Judged::Still {
@@ -223,10 +221,10 @@ fn judge(job: Job, settings: &QualitySettings) -> Judged {
 
 fn judge_document(
     luma: &GrayImage,
-    colour: &GrayImage,
+    rgb: &RgbImage,
     settings: &QualitySettings,
 ) -> (FrameVerdict, Hint) {
-    let report = analyze_document_in_colour(luma, Some(colour), settings);
+    let report = analyze_document_in_colour(luma, Some(rgb), settings);
     let outline = report
         .corners
         .map(|corners| guide::shares_of_frame(&corners, luma.width(), luma.height()));

@@ -332,9 +332,7 @@ impl FrameSource for SyntheticSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quality::{
-        QualitySettings, analyze_document_in_colour, analyze_face, colour_of, luma_of,
-    };
+    use crate::quality::{QualitySettings, analyze_document_in_colour, analyze_face, luma_of};
 
     #[test]
     fn the_embedded_portrait_decodes() {
@@ -348,8 +346,8 @@ mod tests {
         let settings = QualitySettings::default();
         for seconds in [0.0, 1.3, 2.9, 4.4] {
             let document = SyntheticCamera::draw(CameraRole::Document, seconds, 1920, 1080);
-            let colour = colour_of(&document);
-            let report = analyze_document_in_colour(&luma_of(&document), Some(&colour), &settings);
+            let report =
+                analyze_document_in_colour(&luma_of(&document), Some(&document), &settings);
             assert!(
                 report.problems.is_empty(),
                 "document at {seconds} s: {:?}",

@@ -15,7 +15,9 @@ use image::GrayImage;
 use imageproc::point::Point;
 use serde::Serialize;
 
-use super::measure::{box_reduce, largest_clipped_blob, percentiles, sharpness, stretch_contrast};
+use super::measure::{
+    box_reduce, colour_of, largest_clipped_blob, percentiles, sharpness, stretch_contrast,
+};
 use super::{Corner, QualitySettings};
 
 /// Long edge of the reduced frame the outline is searched in.
@@ -32,6 +34,8 @@ const MAX_CANDIDATE_AREA: f64 = 0.8;
 const MIN_EDGE_SUPPORT: f32 = 0.55;
 /// The same for a candidate found in the colour plane.
 const MIN_COLOUR_EDGE_SUPPORT: f32 = 0.8;
+/// Edge support of a luma outline past which the colour plane is not searched.
+const CONFIDENT_EDGE_SUPPORT: f32 = 0.9;
 /// A cut candidate of a shape no whole document has counts this much of its score against
 /// whole ones (see `find_at_scale`).
 const CUT_CANDIDATE_WEIGHT: f32 = 0.5;
@@ -119,16 +123,16 @@ pub fn analyze_document(luma: &GrayImage, settings: &QualitySettings) -> Documen
     analyze_document_in_colour(luma, None, settings)
 }
 
-/// `analyze_document`, also searching the frame's colour plane (`colour_of`) for the outline: a
-/// tinted document on a grey or white ground of the same brightness (a pink passport page
-/// against a bright sky) has an edge in colour that luma does not show. The judgement is the
-/// luma's.
+/// `analyze_document`, also searching the frame's colour (`colour_of` of `rgb`, made only when
+/// luma finds no clear outline) for the outline: a tinted document on a grey or white ground
+/// of the same brightness (a pink passport page against a bright sky) has an edge in colour
+/// that luma does not show. The judgement is the luma's.
 pub fn analyze_document_in_colour(
     luma: &GrayImage,
-    colour: Option<&GrayImage>,
+    rgb: Option<&image::RgbImage>,
     settings: &QualitySettings,
 ) -> DocumentReport {
-    let Some(corners) = find_document(luma, colour) else {
+    let Some(corners) = find_document(luma, rgb) else {
         return DocumentReport {
             corners: None,
             metrics: DocumentMetrics::default(),
@@ -211,23 +215,33 @@ struct Found {
 }
 
 /// The document's outline in full-frame coordinates, if there is one.
-fn find_document(luma: &GrayImage, colour: Option<&GrayImage>) -> Option<Found> {
+fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>) -> Option<Found> {
     // Two scales: the finer one places the corners best; in the coarser one a background's
     // texture (bricks, gravel, grass) has faded out, so it no longer joins the document's
     // outline. The best-scored candidate of either wins (scores are shares of the frame).
     // The colour plane only at the coarser scale: a camera's colour is coarser than its luma
     // (4:2:0), and its candidates' edges are scored in colour alike.
     let fine = luma.width().max(luma.height()).div_ceil(WORK_EDGE).max(1);
+    let best = |candidates: &mut dyn Iterator<Item = (f32, Found)>| {
+        candidates.max_by(|a, b| a.0.total_cmp(&b.0))
+    };
+    let in_luma = best(
+        &mut [fine, fine * 2]
+            .into_iter()
+            .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT)),
+    );
+    // An outline that edges back nearly all round is the document: the colour search, which
+    // costs a sixth of the still's analysis, is for frames where luma found nothing that
+    // clear (a pale document on a ground of its brightness).
+    let confident = in_luma
+        .as_ref()
+        .is_some_and(|(_, found)| found.support >= CONFIDENT_EDGE_SUPPORT);
     // A colour plane also outlines the coloured print inside a document (a tinted panel), so
     // its candidates must be backed by edges along more of their outline than luma's.
-    let in_colour =
-        colour.and_then(|plane| find_at_scale(plane, fine * 2, MIN_COLOUR_EDGE_SUPPORT));
-    [fine, fine * 2]
-        .into_iter()
-        .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT))
-        .chain(in_colour)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, found)| found)
+    let in_colour = rgb
+        .filter(|_| !confident)
+        .and_then(|rgb| find_at_scale(&colour_of(rgb), fine * 2, MIN_COLOUR_EDGE_SUPPORT));
+    best(&mut in_luma.into_iter().chain(in_colour)).map(|(_, found)| found)
 }
 
 /// The best candidate in the frame reduced by `factor`, with its score, in full-frame

@@ -209,7 +209,7 @@ pub fn document_for_upload(
     rgb: RgbImage,
     settings: &QualitySettings,
 ) -> (RgbImage, DocumentReport) {
-    let report = analyze_document_in_colour(&luma_of(&rgb), Some(&colour_of(&rgb)), settings);
+    let report = analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), settings);
     let whole = !report.problems.contains(&DocumentProblem::CutOff);
     match report.corners {
         Some(corners) if settings.crop_documents && whole => {
