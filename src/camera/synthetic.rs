@@ -160,6 +160,8 @@ fn draw_wall(width: u32, height: u32) -> RgbImage {
 /// Ink colours on the card.
 const INK: Rgb<u8> = Rgb([30, 32, 48]);
 const LABEL_INK: Rgb<u8> = Rgb([92, 104, 132]);
+/// The machine-readable zone's white strip.
+const ZONE_WHITE: Rgb<u8> = Rgb([244, 245, 246]);
 
 /// An ID-1 card as a kiosk would film one: a tinted ground with a fine guilloche, a header
 /// band, the holder's photo, labelled fields of small print, and a three-line machine-readable
@@ -192,13 +194,10 @@ fn draw_card(width: u32, height: u32) -> RgbImage {
         height * 46 / 100,
     ];
     let face = portrait(photo[2].max(photo[3]) * 2);
-    for y in 0..photo[3] {
-        for x in 0..photo[2] {
-            // Head and shoulders from the portrait's upper middle.
-            let source = face.get_pixel(x + photo[2] * 7 / 10, y + photo[3] / 12);
-            card.put_pixel(photo[0] + x, photo[1] + y, *source);
-        }
-    }
+    // Head and shoulders from the portrait's upper middle.
+    let head =
+        image::imageops::crop_imm(&face, photo[2] * 7 / 10, photo[3] / 12, photo[2], photo[3]);
+    image::imageops::overlay(&mut card, &*head, i64::from(photo[0]), i64::from(photo[1]));
     // Labelled fields right of the photo: surname, given names, date of birth, number.
     let mut row = height * 18 / 100;
     let label_cell = cell.saturating_sub(1).max(1);
@@ -225,11 +224,12 @@ fn draw_card(width: u32, height: u32) -> RgbImage {
     }
     // The machine-readable zone on a white strip: three lines of 30 characters.
     let zone_top = height * 71 / 100;
-    for y in zone_top..height {
-        for x in 0..width {
-            card.put_pixel(x, y, Rgb([244, 245, 246]));
-        }
-    }
+    fill(
+        &mut card,
+        [0, zone_top],
+        [width, height - zone_top],
+        ZONE_WHITE,
+    );
     for line in 0..3u32 {
         write_glyphs(
             &mut card,
@@ -256,20 +256,22 @@ fn write_glyphs(card: &mut RgbImage, at: [u32; 2], cell: u32, count: u32, seed: 
         let left = at[0] + index * cell * 6;
         for row in 0..7u32 {
             for column in 0..5u32 {
-                if bits >> (row * 5 + column) & 1 == 0 {
-                    continue;
-                }
-                for y in 0..cell {
-                    for x in 0..cell {
-                        let (px, py) = (left + column * cell + x, at[1] + row * cell + y);
-                        if px < card.width() && py < card.height() {
-                            card.put_pixel(px, py, ink);
-                        }
-                    }
+                if bits >> (row * 5 + column) & 1 == 1 {
+                    let corner = [left + column * cell, at[1] + row * cell];
+                    fill(card, corner, [cell, cell], ink);
                 }
             }
         }
     }
+}
+
+/// Fills `size` pixels from `at` with `colour`, clipped to the card.
+fn fill(card: &mut RgbImage, at: [u32; 2], size: [u32; 2], colour: Rgb<u8>) {
+    let (Ok(x), Ok(y)) = (i32::try_from(at[0]), i32::try_from(at[1])) else {
+        return;
+    };
+    let area = imageproc::rect::Rect::at(x, y).of_size(size[0].max(1), size[1].max(1));
+    imageproc::drawing::draw_filled_rect_mut(card, area, colour);
 }
 
 /// SplitMix64's finaliser: a well-spread bit pattern from any number.
