@@ -672,18 +672,16 @@ fn check(config: &Config, args: &CheckArgs) -> ExitCode {
         match imaging::load_upright(input, &policy) {
             Ok(mut rgb) => {
                 let luma = luma_of(&rgb);
-                // A document is judged before the photo is wiped: its colour may be searched.
-                let found_document = matches!(args.role, RoleArg::Document)
-                    .then(|| analyze_document_in_colour(&luma, Some(&rgb), &config.quality));
-                imaging::wipe_slice(&mut rgb);
-                match found_document {
-                    Some(found) => {
+                match args.role {
+                    RoleArg::Document => {
+                        // The photo, for its colour when luma shows no clear outline.
+                        let found = analyze_document_in_colour(&luma, Some(&rgb), &config.quality);
                         report.usable = found.usable();
                         report.problems = found.problems.iter().map(|p| p.code()).collect();
                         report.corners = found.corners;
                         report.metrics = serde_json::to_value(&found.metrics).unwrap_or_default();
                     }
-                    None => {
+                    RoleArg::Face => {
                         let found = analyze_face(&luma, &config.quality);
                         report.usable = found.usable();
                         report.problems = found.problems.iter().map(|p| p.code()).collect();
@@ -691,6 +689,7 @@ fn check(config: &Config, args: &CheckArgs) -> ExitCode {
                         report.metrics = serde_json::to_value(&found.metrics).unwrap_or_default();
                     }
                 }
+                imaging::wipe_slice(&mut rgb);
                 unusable |= !report.usable;
             }
             Err(error) => {

@@ -110,8 +110,7 @@ const ONE: u32 = 1 << FRACTION_BITS;
 
 /// Samples `source` (`width` x `height` pixels of `C` channels) bilinearly at (`x`, `y`) into
 /// `pixel`, clamped to the image. Integer weights, measured about twice as fast as the f32
-/// version on the 9 MP crop (README, "Capture quality"); inside the image, which is nearly
-/// every pixel of a crop, the four taps need no clamping.
+/// version on the 9 MP crop (README, "Capture quality").
 #[inline]
 fn sample_bilinear<const C: usize>(
     source: &[u8],
@@ -141,6 +140,8 @@ fn sample_bilinear<const C: usize>(
     };
     let top = (y0 * width as usize + x0) * C;
     let bottom = top + below;
+    // Always in range for a source of `width` x `height` pixels; a shorter buffer leaves the
+    // pixel as it was rather than panicking.
     let (Some(upper), Some(lower)) = (
         source.get(top..top + right + C),
         source.get(bottom..bottom + right + C),

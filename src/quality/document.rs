@@ -222,17 +222,14 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>) -> Option<Foun
     // The colour plane only at the coarser scale: a camera's colour is coarser than its luma
     // (4:2:0), and its candidates' edges are scored in colour alike.
     let fine = luma.width().max(luma.height()).div_ceil(WORK_EDGE).max(1);
-    let best = |candidates: &mut dyn Iterator<Item = (f32, Found)>| {
-        candidates.max_by(|a, b| a.0.total_cmp(&b.0))
-    };
-    let in_luma = best(
-        &mut [fine, fine * 2]
-            .into_iter()
-            .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT)),
-    );
-    // An outline that edges back nearly all round is the document: the colour search, which
-    // costs a sixth of the still's analysis, is for frames where luma found nothing that
-    // clear (a pale document on a ground of its brightness).
+    let by_score = |a: &(f32, Found), b: &(f32, Found)| a.0.total_cmp(&b.0);
+    let in_luma = [fine, fine * 2]
+        .into_iter()
+        .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT))
+        .max_by(by_score);
+    // An outline that edges back nearly all round is the document: the colour search (a
+    // colour pass over the whole frame and a third search) is for frames where luma found
+    // nothing that clear (a pale document on a ground of its brightness).
     let confident = in_luma
         .as_ref()
         .is_some_and(|(_, found)| found.support >= CONFIDENT_EDGE_SUPPORT);
@@ -241,7 +238,11 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>) -> Option<Foun
     let in_colour = rgb
         .filter(|_| !confident)
         .and_then(|rgb| find_at_scale(&colour_of(rgb), fine * 2, MIN_COLOUR_EDGE_SUPPORT));
-    best(&mut in_luma.into_iter().chain(in_colour)).map(|(_, found)| found)
+    in_luma
+        .into_iter()
+        .chain(in_colour)
+        .max_by(by_score)
+        .map(|(_, found)| found)
 }
 
 /// The best candidate in the frame reduced by `factor`, with its score, in full-frame
@@ -323,12 +324,13 @@ fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32
         }
         let area = f64::from(polygon_area(&quad)) / frame_area;
         // Larger wins over better-backed: a passport's photo box or a card's chip is a
-        // well-edged quadrilateral inside the document. But a candidate that only the laxer
-        // rule for cut documents lets in (a whole one would be too long) can be a whole
-        // document joined to background structure that runs off the frame (a mast beside a
-        // passport): it must be more than twice the size of a whole one to win. A document
-        // really cut off has no whole candidate that large (its photo box and its MRZ are far
-        // smaller), and one cut to a plausible shape is not weighed down.
+        // well-edged quadrilateral inside the document. But a candidate the frame cuts can be
+        // a whole document joined to background structure that runs off the frame (a mast
+        // beside a passport, brick courses), so it is weighed down against whole ones: by
+        // `CUT_PLAUSIBLE_WEIGHT`, and by `CUT_CANDIDATE_WEIGHT` when only the laxer aspect rule
+        // for cut documents lets it in (a whole one would be too long): then it must be more
+        // than twice the size of a whole one to win. A document really cut off has no whole
+        // candidate that large (its photo box and its MRZ are far smaller).
         let cut_penalty = match (cut, ASPECT_RANGE.contains(&aspect)) {
             (false, _) => 1.0,
             (true, true) => CUT_PLAUSIBLE_WEIGHT,
