@@ -698,7 +698,8 @@ mod quality {
 
     use image::{GrayImage, RgbImage};
     use markid_kiosk::quality::{
-        DocumentProblem, FaceProblem, QualitySettings, analyze_document, analyze_face, luma_of,
+        Depth, DocumentProblem, FaceProblem, QualitySettings, analyze_document,
+        analyze_document_at, analyze_face, analyze_face_at, luma_of,
     };
 
     use super::eval_set::{self, DocClass, FaceClass};
@@ -726,6 +727,16 @@ mod quality {
         let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64;
         let bright = grey.pixels().filter(|p| p[0] >= 240).count() as f64 / (w * h) as f64;
         variance >= 60.0 && bright <= 0.18
+    }
+
+    /// The frame as the camera's 1280x720 preview stream shows it, and the settings the
+    /// analysis thread judges a preview by (the size rule scaled to the preview's width).
+    fn as_preview(frame: &RgbImage, settings: &QualitySettings) -> (RgbImage, QualitySettings) {
+        let preview =
+            image::imageops::resize(frame, 1280, 720, image::imageops::FilterType::Triangle);
+        let mut scaled = settings.clone();
+        scaled.min_document_px = settings.min_document_px * 1280 / frame.width();
+        (preview, scaled)
     }
 
     fn share(part: usize, whole: usize) -> f64 {
@@ -756,6 +767,8 @@ mod quality {
         let samples = eval_set::document_set(per_class(12), 13);
         // class -> (frames, judged usable by the engine, by the baseline)
         let mut counts: BTreeMap<DocClass, (usize, usize, usize)> = BTreeMap::new();
+        // class -> 720p preview frames judged usable by the preview analysis
+        let mut previews: BTreeMap<DocClass, usize> = BTreeMap::new();
         let mut corner_errors = Vec::new();
         for sample in &samples {
             keep(&sample.name, &sample.frame);
@@ -768,6 +781,14 @@ mod quality {
             entry.0 += 1;
             entry.1 += usize::from(report.usable());
             entry.2 += usize::from(baseline_usable(&sample.frame));
+            let (preview, preview_settings) = as_preview(&sample.frame, &settings);
+            let preview_report = analyze_document_at(
+                &luma_of(&preview),
+                Some(&preview),
+                &preview_settings,
+                Depth::Preview,
+            );
+            *previews.entry(sample.class).or_default() += usize::from(preview_report.usable());
             let error = match (sample.corners, report.corners) {
                 (Some(truth), Some(found)) => {
                     let diagonal = (eval_set::WIDTH as f32).hypot(eval_set::HEIGHT as f32);
@@ -807,13 +828,14 @@ mod quality {
                 corner_errors.push(error);
             }
         }
-        println!("\nclass           frames  engine usable  baseline usable");
+        println!("\nclass           frames  engine usable  baseline usable  preview usable");
         for (class, (frames, engine, baseline)) in &counts {
             println!(
-                "{:<15} {frames:>6}  {:>12.1}%  {:>14.1}%",
+                "{:<15} {frames:>6}  {:>12.1}%  {:>14.1}%  {:>13.1}%",
                 format!("{class:?}"),
                 share(*engine, *frames),
-                share(*baseline, *frames)
+                share(*baseline, *frames),
+                share(previews[class], *frames)
             );
         }
         let within = corner_errors.iter().filter(|e| **e <= 0.03).count();
@@ -829,11 +851,11 @@ mod quality {
             100.0 * finite.iter().sum::<f32>() / finite.len().max(1) as f32
         );
         // Floors a few points under the measured figures (README, "Capture quality"), so that
-        // a regression fails. The target of 95% of good photos accepted is not reached yet (a
-        // specimen judged glary); corners within 3% on 90% is, and is the floor.
+        // a regression fails: good photos 100% measured (one miss in twelve still passes),
+        // every bad class 100%, corners within 3% on 93.8% (the target, 90%, is the floor).
         let (good_frames, good_usable, _) = counts[&DocClass::Good];
         assert!(
-            share(good_usable, good_frames) >= 83.0,
+            share(good_usable, good_frames) >= 90.0,
             "good documents accepted: {counts:?}"
         );
         for (class, (frames, usable, _)) in &counts {
@@ -856,6 +878,7 @@ mod quality {
         let settings = QualitySettings::default();
         let samples = eval_set::face_set(per_class(8), 17);
         let mut counts: BTreeMap<FaceClass, (usize, usize, usize)> = BTreeMap::new();
+        let mut previews: BTreeMap<FaceClass, usize> = BTreeMap::new();
         for sample in &samples {
             keep(&sample.name, &sample.frame);
             let report = analyze_face(&luma_of(&sample.frame), &settings);
@@ -863,6 +886,10 @@ mod quality {
             entry.0 += 1;
             entry.1 += usize::from(report.usable());
             entry.2 += usize::from(baseline_usable(&sample.frame));
+            let (preview, preview_settings) = as_preview(&sample.frame, &settings);
+            let preview_report =
+                analyze_face_at(&luma_of(&preview), &preview_settings, Depth::Preview);
+            *previews.entry(sample.class).or_default() += usize::from(preview_report.usable());
             println!(
                 "{:<32} usable {:<5} face {:?} problems {:?} metrics {:?}",
                 sample.name,
@@ -872,13 +899,16 @@ mod quality {
                 report.metrics
             );
         }
-        println!("\nclass      frames  engine usable  baseline usable (blur/bright rules)");
+        println!(
+            "\nclass      frames  engine usable  baseline usable (blur/bright rules)  preview usable"
+        );
         for (class, (frames, engine, baseline)) in &counts {
             println!(
-                "{:<10} {frames:>6}  {:>12.1}%  {:>14.1}%",
+                "{:<10} {frames:>6}  {:>12.1}%  {:>14.1}%  {:>33.1}%",
                 format!("{class:?}"),
                 share(*engine, *frames),
-                share(*baseline, *frames)
+                share(*baseline, *frames),
+                share(previews[class], *frames)
             );
         }
         let (good_frames, good_usable, _) = counts[&FaceClass::Good];

@@ -11,7 +11,7 @@ use image::{GrayImage, RgbImage};
 use crate::api::ImageSlot;
 use crate::camera::CameraRole;
 use crate::guide::{self, FrameVerdict, Hint};
-use crate::quality::{QualitySettings, analyze_document_in_colour, analyze_face, luma_of};
+use crate::quality::{Depth, QualitySettings, analyze_document_at, analyze_face_at, luma_of};
 
 /// A picture to judge.
 enum Job {
@@ -197,17 +197,17 @@ fn judge(job: Job, settings: &QualitySettings) -> Judged {
                     let mut scaled = settings.clone();
                     scaled.min_document_px =
                         ((settings.min_document_px as f32 * scale.min(1.0)) as u32).max(1);
-                    judge_document(&luma, &frame, &scaled)
+                    judge_document(&luma, &frame, &scaled, Depth::Preview)
                 }
-                CameraRole::Face => judge_face(&luma, settings),
+                CameraRole::Face => judge_face(&luma, settings, Depth::Preview),
             };
             Judged::Preview { verdict, hint }
         }
         Job::Still { slot, role, still } => {
             let luma = luma_of(&still);
             let (verdict, hint) = match role {
-                CameraRole::Document => judge_document(&luma, &still, settings),
-                CameraRole::Face => judge_face(&luma, settings),
+                CameraRole::Document => judge_document(&luma, &still, settings, Depth::Full),
+                CameraRole::Face => judge_face(&luma, settings, Depth::Full),
             };
             Judged::Still {
                 slot,
@@ -223,8 +223,9 @@ fn judge_document(
     luma: &GrayImage,
     rgb: &RgbImage,
     settings: &QualitySettings,
+    depth: Depth,
 ) -> (FrameVerdict, Hint) {
-    let report = analyze_document_in_colour(luma, Some(rgb), settings);
+    let report = analyze_document_at(luma, Some(rgb), settings, depth);
     let outline = report
         .corners
         .map(|corners| guide::shares_of_frame(&corners, luma.width(), luma.height()));
@@ -235,8 +236,8 @@ fn judge_document(
     (verdict, guide::hint_for_document(&report))
 }
 
-fn judge_face(luma: &GrayImage, settings: &QualitySettings) -> (FrameVerdict, Hint) {
-    let report = analyze_face(luma, settings);
+fn judge_face(luma: &GrayImage, settings: &QualitySettings, depth: Depth) -> (FrameVerdict, Hint) {
+    let report = analyze_face_at(luma, settings, depth);
     let outline = report
         .face
         .map(|face| guide::face_outline(face, luma.width(), luma.height()));

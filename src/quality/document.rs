@@ -15,13 +15,16 @@ use image::GrayImage;
 use imageproc::point::Point;
 use serde::Serialize;
 
+use super::edges::Sobel;
 use super::measure::{
-    box_reduce, colour_of, largest_clipped_blob, percentiles, sharpness, stretch_contrast,
+    box_reduce, colour_of, largest_glare_blob, percentiles, sharpness, stretch_contrast,
 };
-use super::{Corner, QualitySettings};
+use super::{Corner, Depth, QualitySettings};
 
-/// Long edge of the reduced frame the outline is searched in.
+/// Long edge of the reduced frame the outline is searched in (the finer of the two scales).
 const WORK_EDGE: u32 = 640;
+/// Long edge of the one reduced frame a preview frame's outline is searched in.
+const PREVIEW_WORK_EDGE: u32 = 320;
 /// Width of the rectified document the sharpness, glare and exposure are measured on: a fixed
 /// scale, so that a near and a far document are judged alike.
 const MEASURE_WIDTH: u32 = 640;
@@ -132,7 +135,17 @@ pub fn analyze_document_in_colour(
     rgb: Option<&image::RgbImage>,
     settings: &QualitySettings,
 ) -> DocumentReport {
-    let Some(corners) = find_document(luma, rgb) else {
+    analyze_document_at(luma, rgb, settings, Depth::Full)
+}
+
+/// `analyze_document_in_colour` searched as thoroughly as `depth` says.
+pub fn analyze_document_at(
+    luma: &GrayImage,
+    rgb: Option<&image::RgbImage>,
+    settings: &QualitySettings,
+    depth: Depth,
+) -> DocumentReport {
+    let Some(corners) = find_document(luma, rgb, depth) else {
         return DocumentReport {
             corners: None,
             metrics: DocumentMetrics::default(),
@@ -177,7 +190,7 @@ fn judge(
     let level = settings
         .glare_level
         .max(metrics.luma[1].saturating_add(20).min(254));
-    metrics.glare = largest_clipped_blob(&inner, level);
+    metrics.glare = largest_glare_blob(&inner, level, metrics.luma[1]);
     metrics.sharpness = (metrics.sharpness * 100.0).round() / 100.0;
     let mut problems = Vec::new();
     let margin = settings.edge_margin * frame_w.min(frame_h);
@@ -215,15 +228,23 @@ struct Found {
 }
 
 /// The document's outline in full-frame coordinates, if there is one.
-fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>) -> Option<Found> {
+fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>, depth: Depth) -> Option<Found> {
     // Two scales: the finer one places the corners best; in the coarser one a background's
     // texture (bricks, gravel, grass) has faded out, so it no longer joins the document's
     // outline. The best-scored candidate of either wins (scores are shares of the frame).
     // The colour plane only at the coarser scale: a camera's colour is coarser than its luma
     // (4:2:0), and its candidates' edges are scored in colour alike.
-    let fine = luma.width().max(luma.height()).div_ceil(WORK_EDGE).max(1);
+    // A preview frame is searched at the coarser scale only (a fifth of the work): its outline
+    // steers the customer, and the still is searched at both before it is used.
+    let long_edge = luma.width().max(luma.height());
+    let fine = long_edge.div_ceil(WORK_EDGE).max(1);
+    let factors = match depth {
+        Depth::Full => vec![fine, fine * 2],
+        Depth::Preview => vec![long_edge.div_ceil(PREVIEW_WORK_EDGE).max(1)],
+    };
+    let coarsest = factors.iter().copied().max().unwrap_or(fine);
     let by_score = |a: &(f32, Found), b: &(f32, Found)| a.0.total_cmp(&b.0);
-    let in_luma = [fine, fine * 2]
+    let in_luma = factors
         .into_iter()
         .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT))
         .max_by(by_score);
@@ -237,7 +258,7 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>) -> Option<Foun
     // its candidates must be backed by edges along more of their outline than luma's.
     let in_colour = rgb
         .filter(|_| !confident)
-        .and_then(|rgb| find_at_scale(&colour_of(rgb), fine * 2, MIN_COLOUR_EDGE_SUPPORT));
+        .and_then(|rgb| find_at_scale(&colour_of(rgb), coarsest, MIN_COLOUR_EDGE_SUPPORT));
     in_luma
         .into_iter()
         .chain(in_colour)
@@ -252,8 +273,7 @@ fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32
     stretch_contrast(&mut work);
     let edges = imageproc::edges::canny(&work, 10.0, 30.0);
     let gradients = Gradients {
-        x: imageproc::gradients::horizontal_sobel(&work),
-        y: imageproc::gradients::vertical_sobel(&work),
+        sobel: Sobel::of(&work),
         edges: &edges,
     };
     let closed =
@@ -278,7 +298,11 @@ fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32
     }
     let mut best: Option<(f32, Found)> = None;
     for contour in &contours {
-        if contour.points.len() < 20 {
+        // A contour whose bounding box is smaller than the least candidate cannot hold one:
+        // most of a textured frame's hundreds of contours end here, before a hull is made.
+        if contour.points.len() < 20
+            || bounding_box_area(&contour.points) < MIN_CANDIDATE_AREA * frame_area
+        {
             continue;
         }
         let hull = imageproc::geometry::convex_hull(contour.points.clone());
@@ -530,8 +554,7 @@ fn intersect(first: &(Corner, Corner), second: &(Corner, Corner)) -> Option<Corn
 
 /// Edges of the reduced frame and their gradients.
 struct Gradients<'a> {
-    x: image::ImageBuffer<image::Luma<i16>, Vec<i16>>,
-    y: image::ImageBuffer<image::Luma<i16>, Vec<i16>>,
+    sobel: Sobel,
     edges: &'a GrayImage,
 }
 
@@ -562,8 +585,8 @@ impl Gradients<'_> {
         if self.edges.get_pixel(x, y)[0] == 0 {
             return None;
         }
-        let gx = f32::from(self.x.get_pixel(x, y)[0]);
-        let gy = f32::from(self.y.get_pixel(x, y)[0]);
+        let (gx, gy) = self.sobel.at(x, y);
+        let (gx, gy) = (f32::from(gx), f32::from(gy));
         let across = gx * normal[0] + gy * normal[1];
         let magnitude = gx * gx + gy * gy;
         // cos(25°)^2: the gradient's share along the normal, squared.
@@ -633,6 +656,16 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
         on_edge += outward.max(inward);
     }
     on_edge as f32 / samples.max(1) as f32
+}
+
+/// The area of the axis-aligned box around `points`: at least any polygon's through them.
+fn bounding_box_area(points: &[Point<i32>]) -> f64 {
+    let (mut low, mut high) = ([i32::MAX; 2], [i32::MIN; 2]);
+    for point in points {
+        low = [low[0].min(point.x), low[1].min(point.y)];
+        high = [high[0].max(point.x), high[1].max(point.y)];
+    }
+    f64::from(high[0].saturating_sub(low[0])) * f64::from(high[1].saturating_sub(low[1]))
 }
 
 fn aspect_of(quad: &[Corner; 4]) -> f32 {
