@@ -48,6 +48,41 @@ pub struct Config {
     pub quality: crate::quality::QualitySettings,
     /// How the log file is written.
     pub logs: LogsConfig,
+    /// Continuing on a phone when the kiosk's camera cannot do the job.
+    pub handoff: HandoffConfig,
+}
+
+/// When the capture screen offers "Continue on my phone".
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffOffer {
+    /// When the camera is unavailable, or after `quality.use_anyway_after` failed photos of a
+    /// side.
+    #[default]
+    Fallback,
+    /// On every capture screen.
+    Always,
+    /// Never (the token is then made without a digit string).
+    Never,
+}
+
+/// The `[handoff]` table.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandoffConfig {
+    /// When the capture screen offers the phone.
+    pub offer: HandoffOffer,
+    /// Mark ID's web UI, which the QR code opens with the session's token and language.
+    pub web_ui_url: String,
+}
+
+impl Default for HandoffConfig {
+    fn default() -> Self {
+        Self {
+            offer: HandoffOffer::Fallback,
+            web_ui_url: "https://ui.markid.eu/".into(),
+        }
+    }
 }
 
 /// The `[logs]` table.
@@ -570,6 +605,15 @@ impl Config {
         }
         if self.api.token_retries > 10 {
             return invalid("api.token_retries", "must be 0 to 10");
+        }
+        match reqwest::Url::parse(&self.handoff.web_ui_url) {
+            Ok(url) if url.scheme() == "https" && url.host().is_some() => {}
+            _ => {
+                return invalid(
+                    "handoff.web_ui_url",
+                    "must be an https:// address, e.g. https://ui.markid.eu/",
+                );
+            }
         }
         self.quality
             .validate()

@@ -29,6 +29,8 @@ pub enum Outcome {
     Cancelled,
     /// The customer walked away; the idle timeout ended the session.
     TimedOut,
+    /// The customer went on on their phone with the session's token; the kiosk sent nothing.
+    HandedOff,
 }
 
 impl Outcome {
@@ -40,6 +42,7 @@ impl Outcome {
             Self::SessionFailed => "session_failed",
             Self::Cancelled => "cancelled",
             Self::TimedOut => "timed_out",
+            Self::HandedOff => "handed_off",
         }
     }
 
@@ -51,6 +54,7 @@ impl Outcome {
             Self::SessionFailed,
             Self::Cancelled,
             Self::TimedOut,
+            Self::HandedOff,
         ]
         .into_iter()
         .find(|outcome| outcome.as_str() == text)
@@ -103,6 +107,8 @@ pub struct FlowSettings {
     pub use_anyway_after: u32,
     /// A staff workstation (not kiosk mode): every session is staff-assisted.
     pub staff_workstation: bool,
+    /// When "Continue on my phone" is offered (`[handoff] offer`).
+    pub handoff: crate::config::HandoffOffer,
 }
 
 /// The longest the kiosk waits for its own tasks. Each task reports, but a deadline in the flow
@@ -138,6 +144,7 @@ impl Default for FlowSettings {
             wait_limits: WaitLimits::default(),
             use_anyway_after: 3,
             staff_workstation: false,
+            handoff: crate::config::HandoffOffer::Fallback,
         }
     }
 }
@@ -203,6 +210,12 @@ pub enum Step {
     },
     /// Something failed; `Try again` starts a new session.
     Failed(Failure),
+    /// The customer continues on their phone with this session's token: its QR code and
+    /// digit string are on screen. No photo is sent from here.
+    HandOff {
+        /// When the screen appeared: it ends when the token's session length runs out.
+        shown_at: Instant,
+    },
 }
 
 /// What can happen: customer intents, task results and the clock.
@@ -244,6 +257,14 @@ pub enum Event {
     Cancel,
     /// The customer pressed Try again on the error screen.
     TryAgain,
+    /// The customer chose "Continue on my phone" on a capture screen; whether the camera is
+    /// unavailable decides, with the failed photos, whether it is offered.
+    HandOff {
+        /// The capture screen has no working camera.
+        camera_unavailable: bool,
+    },
+    /// The customer pressed Done on the phone screen.
+    HandOffDone,
     /// The customer touched, clicked or typed: the idle timer starts again.
     Activity,
     /// The customer pressed "I need more time" on the idle warning.
@@ -521,6 +542,27 @@ impl Flow {
         self.settings.staff_workstation || self.assisted
     }
 
+    /// Whether the screen on show offers "Continue on my phone": a capture or review screen of
+    /// a session whose token came with a way to hand it off, by `[handoff] offer`.
+    pub fn handoff_offered(&self, camera_unavailable: bool) -> bool {
+        let Some(session) = self.session.as_ref() else {
+            return false;
+        };
+        let Some(slot) = self
+            .step_slot()
+            .filter(|_| !matches!(self.step, Step::Preparing(_)))
+        else {
+            return false;
+        };
+        let failed = session.failed_tries.get(&slot).copied().unwrap_or(0);
+        crate::handoff::offered(
+            self.settings.handoff,
+            camera_unavailable,
+            failed,
+            self.settings.use_anyway_after,
+        )
+    }
+
     /// The photo under review, with its verdict.
     pub fn review(&self) -> Option<Review<'_>> {
         let Step::Review(slot) = self.step else {
@@ -625,7 +667,24 @@ impl Flow {
             .waiting_for()
             .zip(self.step_since)
             .map(|((_, limit), since)| since + limit);
-        [success_return, idle, given_up].into_iter().flatten().min()
+        [success_return, idle, given_up, self.handoff_end()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// When the phone screen ends by itself: once the token's session length (the time the
+    /// customer has in Mark ID's UI) has run out, counted from the screen's appearance.
+    fn handoff_end(&self) -> Option<Instant> {
+        let Step::HandOff { shown_at } = self.step else {
+            return None;
+        };
+        let length = self
+            .session
+            .as_ref()
+            .and_then(|session| session.token.response.session_length)
+            .unwrap_or(HANDOFF_SESSION_LENGTH_SECS);
+        Some(shown_at + Duration::from_secs(length))
     }
 
     /// The task the screen on show waits for, and how long it may take.
@@ -773,6 +832,17 @@ impl Flow {
                     .is_some_and(|(waiting, _)| waiting == task) =>
             {
                 self.give_up(task, &detail, now)
+            }
+            Event::HandOff { camera_unavailable } if self.handoff_offered(camera_unavailable) => {
+                self.step = Step::HandOff { shown_at: now };
+                // The photos taken here stay unused: the customer takes them again on the phone.
+                if let Some(session) = self.session.as_mut() {
+                    session.images.clear();
+                }
+                Vec::new()
+            }
+            Event::HandOffDone if matches!(self.step, Step::HandOff { .. }) => {
+                self.end_handoff(now)
             }
             Event::Cancel => self.cancel(Outcome::Cancelled, now),
             Event::Tick => self.tick(now),
@@ -950,6 +1020,17 @@ impl Flow {
         vec![Effect::WipeSession]
     }
 
+    /// The phone screen ends (Done, the idle timeout, or the token's session length): the
+    /// session is journaled as handed off, its token and QR code wiped, and the kiosk greets
+    /// the next customer.
+    fn end_handoff(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = vec![self.record(Outcome::HandedOff, None, now)];
+        self.step = Step::Welcome;
+        self.locale = self.settings.default_locale;
+        effects.extend(self.end_session());
+        effects
+    }
+
     fn tick(&mut self, now: Instant) -> Vec<Effect> {
         if let (Some((task, limit)), Some(since)) = (self.waiting_for(), self.step_since)
             && now.saturating_duration_since(since) >= limit
@@ -966,6 +1047,12 @@ impl Flow {
             self.step = Step::Welcome;
             self.locale = self.settings.default_locale;
         }
+        let handoff_over = self.handoff_end().is_some_and(|end| now >= end);
+        if matches!(self.step, Step::HandOff { .. })
+            && (handoff_over || self.idle_countdown(now) == Some(Duration::ZERO))
+        {
+            return self.end_handoff(now);
+        }
         if self.idle_countdown(now) == Some(Duration::ZERO) {
             // The customer walked away: end the session as Cancel does, and greet the next
             // customer in the default language.
@@ -976,6 +1063,10 @@ impl Flow {
         Vec::new()
     }
 }
+
+/// The session length Mark ID gives a token when it is not set (the spec's default), for the
+/// phone screen's end when the token's answer does not say.
+const HANDOFF_SESSION_LENGTH_SECS: u64 = 1800;
 
 /// The next instant after `now` that is a whole number of seconds before `end` (`end` itself
 /// at the last), when a countdown to `end` shown in whole seconds changes.
@@ -1114,6 +1205,129 @@ mod tests {
         flow.handle(Event::Retake(ImageSlot::Back), now);
         photo(&mut flow, ImageSlot::Back, &PhotoCheck::default(), now);
         assert!(flow.review().unwrap().usable);
+    }
+
+    /// The outcome of every journal record among `effects`.
+    fn outcomes(effects: &[Effect]) -> Vec<Outcome> {
+        effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::Record(record) => Some(record.outcome),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_phone_is_offered_after_three_failed_photos_and_done_sends_nothing() {
+        let (mut flow, now) = started(with_country(), token(None, &["ID_CARD"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        for _ in 0..2 {
+            photo(&mut flow, ImageSlot::Front, &glare(), now);
+            flow.handle(Event::Retake(ImageSlot::Front), now);
+        }
+        assert!(!flow.handoff_offered(false), "two failed photos");
+        assert!(flow.handoff_offered(true), "no camera: at once");
+        // Refused while not offered: the screen shows no button, and a stray event does nothing.
+        assert!(
+            flow.handle(
+                Event::HandOff {
+                    camera_unavailable: false
+                },
+                now
+            )
+            .is_empty()
+        );
+        assert!(matches!(flow.step(), Step::Capture { .. }));
+        photo(&mut flow, ImageSlot::Front, &glare(), now);
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        assert!(flow.handoff_offered(false), "three failed photos");
+        flow.handle(
+            Event::HandOff {
+                camera_unavailable: false,
+            },
+            now,
+        );
+        assert_eq!(flow.step(), &Step::HandOff { shown_at: now });
+        // Nothing is sent from here: Submit is refused, and Done only journals and wipes.
+        assert!(flow.handle(Event::Submit, now).is_empty());
+        let later = now + Duration::from_secs(30);
+        let effects = flow.handle(Event::HandOffDone, later);
+        assert_eq!(outcomes(&effects), vec![Outcome::HandedOff]);
+        assert!(effects.contains(&Effect::WipeSession));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Submit(_))));
+        assert_eq!(flow.step(), &Step::Welcome);
+        assert!(flow.session().is_none());
+        assert_eq!(
+            Outcome::from_journal("handed_off"),
+            Some(Outcome::HandedOff)
+        );
+    }
+
+    #[test]
+    fn the_phone_screen_is_wiped_on_the_idle_timeout_and_when_the_session_length_runs_out() {
+        let settings = FlowSettings {
+            handoff: crate::config::HandoffOffer::Always,
+            ..with_country()
+        };
+        // The idle timeout (90 s) comes first.
+        let (mut flow, now) = started(settings.clone(), token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(
+            Event::HandOff {
+                camera_unavailable: false,
+            },
+            now,
+        );
+        assert!(matches!(flow.step(), Step::HandOff { .. }));
+        let end = flow.next_deadline(now).unwrap();
+        assert!(end <= now + settings.idle_timeout);
+        let effects = flow.handle(Event::Tick, now + settings.idle_timeout);
+        assert_eq!(outcomes(&effects), vec![Outcome::HandedOff]);
+        assert!(effects.contains(&Effect::WipeSession));
+        assert_eq!(flow.step(), &Step::Welcome);
+        // A token with a shorter session length ends the screen then, though the customer
+        // keeps touching the kiosk.
+        let mut short = token(None, &["PASSPORT"]);
+        short.response.session_length = Some(70);
+        let (mut flow, now) = started(settings, short);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        flow.handle(
+            Event::HandOff {
+                camera_unavailable: false,
+            },
+            now,
+        );
+        flow.handle(Event::Activity, now + Duration::from_secs(60));
+        assert_eq!(
+            flow.next_deadline(now + Duration::from_secs(60)),
+            Some(now + Duration::from_secs(70))
+        );
+        assert!(
+            flow.handle(Event::Tick, now + Duration::from_secs(69))
+                .is_empty()
+        );
+        let effects = flow.handle(Event::Tick, now + Duration::from_secs(70));
+        assert_eq!(outcomes(&effects), vec![Outcome::HandedOff]);
+        assert_eq!(flow.step(), &Step::Welcome);
+    }
+
+    #[test]
+    fn the_phone_is_never_offered_when_switched_off() {
+        let settings = FlowSettings {
+            handoff: crate::config::HandoffOffer::Never,
+            ..with_country()
+        };
+        let (mut flow, now) = started(settings, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        assert!(!flow.handoff_offered(true));
+        flow.handle(
+            Event::HandOff {
+                camera_unavailable: true,
+            },
+            now,
+        );
+        assert!(matches!(flow.step(), Step::Capture { .. }));
     }
 
     #[test]

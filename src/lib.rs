@@ -12,6 +12,7 @@ pub mod countries;
 pub mod flow;
 pub mod fuzzing;
 pub mod guide;
+pub mod handoff;
 pub mod i18n;
 pub mod imaging;
 pub mod journal;

@@ -124,6 +124,23 @@ pub fn token_request(
     })
 }
 
+/// The token request for a kiosk session in the customer's language. A token that may be
+/// handed off to a phone (`[handoff] offer` is not "never") asks for the mobile app's digit
+/// string; `expiryTime` stays as configured (unset by default), since with a digit string the
+/// API allows no longer expiry than its default.
+pub fn kiosk_token_request(
+    config: &Config,
+    locale: crate::api::Locale,
+) -> Result<TokenRequest, SubmitError> {
+    let handoff = config.handoff.offer != crate::config::HandoffOffer::Never;
+    let overrides = TokenFields {
+        locale: Some(locale),
+        generate_digit_string: handoff.then_some(true),
+        ..TokenFields::default()
+    };
+    token_request(config, None, overrides)
+}
+
 /// Runs a whole verification.
 pub async fn submit(
     client: &MarkIdClient,

@@ -644,3 +644,36 @@ async fn connection_test_is_inconclusive_when_the_server_refuses_any_body_first(
     let (ok, _) = ConnectionCheck::report(&Ok(check));
     assert!(!ok);
 }
+
+#[tokio::test]
+async fn a_kiosk_token_asks_for_the_phone_code_unless_handoff_is_off() {
+    use markid_kiosk::api::Locale;
+    use markid_kiosk::config::{Config, HandoffOffer};
+    let (simulator, client) = setup().await;
+    let config = Config::default();
+    let request = markid_kiosk::submit::kiosk_token_request(&config, Locale::Lt).unwrap();
+    let body = serde_json::to_value(&request).unwrap();
+    assert_eq!(body["generateDigitString"], serde_json::json!(true));
+    assert!(
+        body.get("expiryTime").is_none(),
+        "no expiry beside a digit string"
+    );
+    let session = client.create_token(&request).await.unwrap();
+    let digits = session.response.digit_string.clone().unwrap();
+    assert_eq!(digits.len(), 8);
+    assert!(digits.chars().all(|c| c.is_ascii_digit()));
+    assert_eq!(simulator.stats().digit_strings_asked, 1);
+
+    let mut off = Config::default();
+    off.handoff.offer = HandoffOffer::Never;
+    let request = markid_kiosk::submit::kiosk_token_request(&off, Locale::En).unwrap();
+    assert!(
+        serde_json::to_value(&request)
+            .unwrap()
+            .get("generateDigitString")
+            .is_none()
+    );
+    let session = client.create_token(&request).await.unwrap();
+    assert_eq!(session.response.digit_string, None);
+    assert_eq!(simulator.stats().digit_strings_asked, 1);
+}

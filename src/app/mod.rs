@@ -19,7 +19,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::api::{ImageSlot, Locale};
-use crate::camera::{CameraRig, Wake};
+use crate::camera::{CameraRig, CameraStatus, Wake};
 use crate::config::Config;
 use crate::countries::CountryNames;
 use crate::flow::{CapturedImage, Effect, Event, Flow, FlowSettings, Step, WaitLimits};
@@ -44,6 +44,9 @@ struct CustomerUi {
     pending_actions: Vec<ScreenAction>,
     /// A customer pressed "Call staff" on the error screen.
     staff_called: bool,
+    /// The phone screen's QR code (it holds the session's token): made when the screen
+    /// appears, dropped when it ends.
+    handoff_qr: Option<TextureHandle>,
 }
 
 /// The window and how it may be left.
@@ -157,6 +160,7 @@ impl KioskApp {
             );
             self.capture.wipe();
             self.customer.country_search.clear();
+            self.customer.handoff_qr = None;
             return;
         }
         self.tasks.run(effect, &self.config);
@@ -193,6 +197,12 @@ impl KioskApp {
                 );
             }
             ScreenAction::StaffComing => self.customer.staff_called = false,
+            ScreenAction::HandOff => {
+                let camera_unavailable =
+                    matches!(self.capture.status, Some(CameraStatus::Unavailable(_)));
+                self.handle(Event::HandOff { camera_unavailable });
+            }
+            ScreenAction::HandOffDone => self.handle(Event::HandOffDone),
         }
     }
 
@@ -343,6 +353,10 @@ impl KioskApp {
                     outline: guidance.outline,
                     hint: guidance.hint,
                     countdown: guidance.countdown,
+                    handoff: self.flow.handoff_offered(matches!(
+                        self.capture.status,
+                        Some(CameraStatus::Unavailable(_))
+                    )),
                     file_dialog: self.file_dialog_allowed(),
                     preview: self.capture.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
@@ -372,6 +386,15 @@ impl KioskApp {
             Step::Submitting(stage) => screens::submitting_ui(ui, locale, stage),
             Step::Success { scan_ref, .. } => screens::success_ui(ui, locale, &scan_ref),
             Step::Failed(failure) => screens::error_ui(ui, locale, &failure),
+            Step::HandOff { .. } => {
+                let token = &self.flow.session()?.token;
+                if self.customer.handoff_qr.is_none() {
+                    self.customer.handoff_qr =
+                        handoff_texture(ui.ctx(), &self.config, &token.auth_token, locale);
+                }
+                let digits = token.response.digit_string.as_deref();
+                screens::handoff_ui(ui, locale, self.customer.handoff_qr.as_ref(), digits)
+            }
         };
         language.or(action)
     }
@@ -470,6 +493,23 @@ impl eframe::App for KioskApp {
     }
 }
 
+/// The phone screen's QR code as a texture: the web UI's address with the token and the
+/// language, drawn dark on light with a quiet zone, sampled without smoothing so that every
+/// module stays sharp. The pixels are wiped once uploaded (they spell the token).
+fn handoff_texture(
+    ctx: &egui::Context,
+    config: &Config,
+    token: &crate::secret::Secret,
+    locale: Locale,
+) -> Option<TextureHandle> {
+    let link = crate::handoff::web_ui_link(&config.handoff.web_ui_url, token, locale)?;
+    let mut pixels = crate::handoff::qr_pixels(link.expose())?;
+    let size = [pixels.width() as usize, pixels.height() as usize];
+    let image = egui::ColorImage::from_gray(size, pixels.as_raw());
+    crate::imaging::wipe_slice(&mut pixels);
+    Some(ctx.load_texture("handoff-qr", image, egui::TextureOptions::NEAREST))
+}
+
 /// What the flow takes from the config.
 fn flow_settings(config: &Config) -> FlowSettings {
     FlowSettings {
@@ -481,6 +521,7 @@ fn flow_settings(config: &Config) -> FlowSettings {
         wait_limits: wait_limits(config),
         use_anyway_after: config.quality.use_anyway_after,
         staff_workstation: !config.kiosk.kiosk_mode,
+        handoff: config.handoff.offer,
     }
 }
 

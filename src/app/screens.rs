@@ -47,6 +47,10 @@ pub enum ScreenAction {
     Staff(super::staff_screens::StaffAction),
     /// "Call staff" on the error screen.
     CallStaff,
+    /// "Continue on my phone" on a capture screen.
+    HandOff,
+    /// Done on the phone screen.
+    HandOffDone,
     /// The customer closed the "staff is on the way" notice.
     StaffComing,
 }
@@ -572,6 +576,8 @@ pub struct CameraView<'a> {
     pub hint: Option<Hint>,
     /// How far auto-capture's countdown has run, 0 to 1.
     pub countdown: Option<f32>,
+    /// Offer "Continue on my phone".
+    pub handoff: bool,
 }
 
 /// The shape drawn over the preview to show where to hold what is photographed.
@@ -774,6 +780,9 @@ pub fn capture_ui(
         if camera.file_dialog && big_button(ui, &tr(locale, "capture.choose_file")) {
             action = Some(ScreenAction::ChooseFile);
         }
+        if camera.handoff && big_button(ui, &tr(locale, "handoff.offer")) {
+            action = Some(ScreenAction::HandOff);
+        }
         if cancel_in_row(ui, locale) {
             action = Some(ScreenAction::Cancel);
         }
@@ -959,6 +968,56 @@ pub fn success_ui(ui: &mut Ui, locale: Locale, scan_ref: &str) -> Option<ScreenA
         );
         ui.add_space(theme::GAP);
         if big_button(ui, &tr(locale, "success.done")) {
+            action = Some(ScreenAction::Cancel);
+        }
+    });
+    action
+}
+
+/// "Continue on your phone": the QR code of Mark ID's web UI with this session's token, and
+/// the token's 8-digit code for the Mark ID app, large and in groups of four, with what to do.
+/// Without a code (the API sent none) only the QR code is shown, and staff are told why.
+pub fn handoff_ui(
+    ui: &mut Ui,
+    locale: Locale,
+    qr: Option<&TextureHandle>,
+    digits: Option<&str>,
+) -> Option<ScreenAction> {
+    let mut action = None;
+    title(ui, &tr(locale, "handoff.title"));
+    ui.horizontal_top(|ui| {
+        if let Some(qr) = qr {
+            // At least the texture's own size: 8 pixels a module, as a phone reads it.
+            let side = qr.size_vec2().x.max(theme::HANDOFF_QR_SIDE);
+            ui.add(
+                egui::Image::new((qr.id(), egui::vec2(side, side)))
+                    .alt_text(tr(locale, "handoff.qr_alt")),
+            );
+        }
+        ui.add_space(theme::GAP * 2.0);
+        ui.vertical(|ui| {
+            ui.label(RichText::new(tr(locale, "handoff.scan")).font(theme::body_font()));
+            if let Some(digits) = digits {
+                ui.add_space(theme::GAP);
+                ui.label(RichText::new(tr(locale, "handoff.app")).font(theme::body_font()));
+                ui.label(
+                    RichText::new(crate::handoff::grouped_digits(digits))
+                        .font(theme::digits_font())
+                        .strong(),
+                );
+            } else {
+                staff_detail(ui, crate::handoff::NO_DIGIT_STRING);
+            }
+            ui.add_space(theme::GAP);
+            ui.label(RichText::new(tr(locale, "handoff.when_done")).color(theme::MUTED));
+        });
+    });
+    ui.add_space(theme::GAP);
+    ui.horizontal(|ui| {
+        if primary_button(ui, &tr(locale, "handoff.done")) {
+            action = Some(ScreenAction::HandOffDone);
+        }
+        if cancel_in_row(ui, locale) {
             action = Some(ScreenAction::Cancel);
         }
     });

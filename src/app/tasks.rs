@@ -12,7 +12,7 @@ use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 
 use crate::api::{
-    ApiError, ConnectionCheck, ImageSlot, MarkIdClient, TokenFields, ValidationError,
+    ApiError, ConnectionCheck, ImageSlot, MarkIdClient, ValidationError,
 };
 use crate::config::Config;
 use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
@@ -161,11 +161,7 @@ impl Tasks {
     pub(super) fn run(&mut self, effect: Effect, config: &Config) {
         match effect {
             Effect::CreateSession(locale) => {
-                let overrides = TokenFields {
-                    locale: Some(locale),
-                    ..TokenFields::default()
-                };
-                let request = crate::submit::token_request(config, None, overrides);
+                let request = crate::submit::kiosk_token_request(config, locale);
                 let client = self.client.clone();
                 self.spawn(
                     async move {

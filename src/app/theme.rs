@@ -30,6 +30,10 @@ pub fn body_font() -> FontId {
 pub fn hint_font() -> FontId {
     FontId::proportional(30.0)
 }
+/// The phone code's digits: read from a step away and typed into a phone.
+pub fn digits_font() -> FontId {
+    FontId::monospace(56.0)
+}
 /// Button labels.
 pub fn button_font() -> FontId {
     FontId::proportional(26.0)
@@ -57,6 +61,9 @@ pub const LANGUAGE_LIST_HEIGHT: f32 = 480.0;
 pub const STAFF_DETAIL_SIZE: f32 = 15.0;
 /// The photo under review fits this box, in points: large enough to check the text on it.
 pub const REVIEW_IMAGE: Vec2 = Vec2::new(880.0, 420.0);
+/// The least side of the phone screen's QR code, in points (the texture is 8 pixels a module;
+/// larger still is easier for a phone).
+pub const HANDOFF_QR_SIDE: f32 = 360.0;
 /// Each photo on the summary fits this box (three side by side at 1280 points).
 pub const SUMMARY_IMAGE: Vec2 = Vec2::new(380.0, 330.0);
 /// The widest the content of a customer screen gets, in points; wider windows centre it.

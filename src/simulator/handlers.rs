@@ -270,6 +270,13 @@ fn random_token() -> String {
         .collect()
 }
 
+fn random_digits(count: usize) -> String {
+    let mut rng = rand::rng();
+    (0..count)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
+}
+
 const DOCUMENT_KINDS: &[&str] = &[
     "ID_CARD",
     "PASSPORT",
@@ -441,6 +448,10 @@ async fn token(
                 *name = name.to_uppercase();
             }
         }
+        // The 8-digit code for the mobile app, when asked for (null otherwise, as the spec says).
+        if answer.get("generateDigitString").and_then(Value::as_bool) == Some(true) {
+            answer.insert("digitString".into(), json!(random_digits(8)));
+        }
         answer.insert("message".into(), json!("Token created successfully"));
         answer.insert("authToken".into(), json!(auth_token));
         answer.insert("scanRef".into(), json!(scan_ref));
@@ -465,6 +476,9 @@ async fn token(
         inner.stats.issued_tokens.push(auth_token.clone());
         inner.tokens.insert(auth_token, issued);
         inner.stats.tokens_issued += 1;
+        if answer["digitString"].is_string() {
+            inner.stats.digit_strings_asked += 1;
+        }
     }
     (StatusCode::CREATED, Json(answer)).into_response()
 }

@@ -167,6 +167,8 @@ pub struct SimulatorStats {
     pub token_calls: u32,
     /// Tokens created.
     pub tokens_issued: u32,
+    /// Token requests that asked for the mobile app's digit string (`generateDigitString`).
+    pub digit_strings_asked: u32,
     /// The tokens created, for tests that search logs and files for them.
     pub issued_tokens: Vec<String>,
     /// /process calls answered (any outcome).
