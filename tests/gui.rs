@@ -847,6 +847,7 @@ fn a_press_lands_on_its_button_when_the_preview_appears_above_it() {
                 outline: None,
                 hint: None,
                 countdown: None,
+                handoff: false,
             };
             if let Some(action) = capture_ui(ui, Locale::En, ImageSlot::Face, &camera, None) {
                 screen.actions.push(action);
@@ -1041,4 +1042,56 @@ fn typing_lietuva_in_the_lithuanian_ui_finds_lithuania() {
         kiosk.harness.step();
     }
     assert_eq!(chosen(&kiosk).as_deref(), Some("LT"));
+}
+
+#[test]
+fn without_a_camera_the_customer_continues_on_the_phone_and_nothing_is_sent() {
+    let mut kiosk = Kiosk::with_cameras("play:/nonexistent/markid-frames", "synthetic");
+    kiosk.click("Start");
+    kiosk.click("Passport");
+    kiosk.wait_for("There is no camera here right now");
+    kiosk.click("Continue on my phone");
+    kiosk.wait_for("Continue on your phone");
+    assert!(matches!(kiosk.step(), Step::HandOff { .. }));
+    // The token's code, large and in groups of four, and the QR code with its name for screen
+    // readers (the code itself is read back from its pixels in `handoff`'s unit test).
+    let digits = kiosk
+        .harness
+        .state()
+        .flow()
+        .session()
+        .and_then(|s| s.token.response.digit_string.clone())
+        .expect("the simulator gave a digit string");
+    assert_eq!(kiosk.simulator.stats().digit_strings_asked, 1);
+    kiosk.wait_for(&markid_kiosk::handoff::grouped_digits(&digits));
+    kiosk.wait_for("QR code to continue on your phone");
+    assert!(kiosk.harness.state().holds_handoff_code());
+    assert_controls_accessible(&kiosk, "phone");
+    // Exactly "Done": the instruction above it names the button too.
+    kiosk.harness.get_by_label("Done").click();
+    kiosk.wait_for("Verify your identity");
+    kiosk.harness.step();
+    assert!(
+        !kiosk.harness.state().holds_customer_data(),
+        "QR and token wiped"
+    );
+    assert_eq!(kiosk.simulator.stats().process_calls, 0, "nothing sent");
+    let journal = markid_kiosk::journal::Journal::open(
+        &kiosk.dir.path().join("journal.sqlite3"),
+        Duration::from_secs(86_400),
+    )
+    .unwrap();
+    // The journal is written off the UI thread.
+    let started = Instant::now();
+    let outcomes = loop {
+        let entries = journal.recent(10).unwrap();
+        if !entries.is_empty() || started.elapsed() >= WAIT {
+            break entries
+                .iter()
+                .map(|entry| entry.record.outcome.as_str())
+                .collect::<Vec<_>>();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(outcomes, vec!["handed_off"]);
 }

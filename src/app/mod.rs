@@ -129,7 +129,14 @@ impl KioskApp {
     /// Whether the app still holds anything of a customer: photos (textures, a pending still),
     /// or a running camera. False at Welcome, for tests.
     pub fn holds_customer_data(&self) -> bool {
-        self.capture.holds_customer_data() || self.flow.session().is_some()
+        self.capture.holds_customer_data()
+            || self.flow.session().is_some()
+            || self.customer.handoff_qr.is_some()
+    }
+
+    /// Whether the phone screen's QR code (it spells the token) is held as a texture.
+    pub fn holds_handoff_code(&self) -> bool {
+        self.customer.handoff_qr.is_some()
     }
 
     /// Whether staff are in (past the PIN).

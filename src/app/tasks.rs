@@ -11,9 +11,7 @@ use std::time::SystemTime;
 use tokio::runtime::Handle;
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 
-use crate::api::{
-    ApiError, ConnectionCheck, ImageSlot, MarkIdClient, ValidationError,
-};
+use crate::api::{ApiError, ConnectionCheck, ImageSlot, MarkIdClient, ValidationError};
 use crate::config::Config;
 use crate::flow::{CapturedImage, Effect, Event, Submission, Task};
 use crate::imaging::{self, ImagePolicy, ImageRole, PreparedImage};
