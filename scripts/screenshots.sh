@@ -100,6 +100,10 @@ press "Start"
 press "Passport"
 wait_for "There is no camera here right now. Please choose a photo file, or ask staff for help."
 shot 8-no-camera
+# Without a camera the phone is offered: the QR code and the app's code.
+press "Continue on my phone"
+wait_for "Continue on your phone"
+shot 14-phone
 
 # An API that refuses the credentials (the simulator with every call failing 401): the error
 # screen, without the DEMO badge since credentials are configured.

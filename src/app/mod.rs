@@ -44,9 +44,9 @@ struct CustomerUi {
     pending_actions: Vec<ScreenAction>,
     /// A customer pressed "Call staff" on the error screen.
     staff_called: bool,
-    /// The phone screen's QR code (it holds the session's token): made when the screen
-    /// appears, dropped when it ends.
-    handoff_qr: Option<TextureHandle>,
+    /// The phone screen's QR code (it holds the session's token) and the language in its
+    /// address: made when the screen appears or the language changes, dropped when it ends.
+    handoff_qr: Option<(Locale, TextureHandle)>,
 }
 
 /// The window and how it may be left.
@@ -395,12 +395,19 @@ impl KioskApp {
             Step::Failed(failure) => screens::error_ui(ui, locale, &failure),
             Step::HandOff { .. } => {
                 let token = &self.flow.session()?.token;
-                if self.customer.handoff_qr.is_none() {
+                // The web UI opens in the language on show: a new code when it changes.
+                if self.customer.handoff_qr.as_ref().map(|(shown, _)| *shown) != Some(locale) {
                     self.customer.handoff_qr =
-                        handoff_texture(ui.ctx(), &self.config, &token.auth_token, locale);
+                        handoff_texture(ui.ctx(), &self.config, &token.auth_token, locale)
+                            .map(|texture| (locale, texture));
                 }
+                let qr = self
+                    .customer
+                    .handoff_qr
+                    .as_ref()
+                    .map(|(_, texture)| texture);
                 let digits = token.response.digit_string.as_deref();
-                screens::handoff_ui(ui, locale, self.customer.handoff_qr.as_ref(), digits)
+                screens::handoff_ui(ui, locale, qr, digits)
             }
         };
         language.or(action)
