@@ -11,9 +11,10 @@
 #                      the kiosk as a screen reader does (tests/support/atspi_probe.py)
 #   dpkg-dev, debootstrap, desktop-file-utils: building the .deb (dpkg-shlibdeps) and proving
 #                      it installs into a fresh Debian root (packaging/linux/check.sh)
+#   libspeechd-dev:    the `tts` crate links libspeechd (speech-dispatcher) for "Read aloud"
 #   libvips-tools:     the benchmark's comparison (optional at run time)
 set -euo pipefail
-packages=(cmake nasm pkg-config gcc g++ make libclang-dev
+packages=(cmake nasm pkg-config gcc g++ make libclang-dev libspeechd-dev
   xvfb xauth imagemagick libgl1 libegl1 libgl1-mesa-dri libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1
   dbus at-spi2-core python3-pyatspi
   dpkg-dev debootstrap desktop-file-utils)

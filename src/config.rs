@@ -50,6 +50,28 @@ pub struct Config {
     pub logs: LogsConfig,
     /// Continuing on a phone when the kiosk's camera cannot do the job.
     pub handoff: HandoffConfig,
+    /// Speech for customers who cannot see the screen well.
+    pub accessibility: AccessibilityConfig,
+}
+
+/// The `[accessibility]` table.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessibilityConfig {
+    /// When the kiosk reads its screens aloud: "off" (the "Read aloud" toggle alone), "on",
+    /// "on_headset".
+    pub speech: crate::speech::SpeechMode,
+    /// "system" (the OS's voices) or "log:PATH" (one JSON line an utterance, for tests).
+    pub speech_backend: String,
+}
+
+impl Default for AccessibilityConfig {
+    fn default() -> Self {
+        Self {
+            speech: crate::speech::SpeechMode::Off,
+            speech_backend: "system".into(),
+        }
+    }
 }
 
 /// When the capture screen offers "Continue on my phone".
@@ -605,6 +627,12 @@ impl Config {
         }
         if self.api.token_retries > 10 {
             return invalid("api.token_retries", "must be 0 to 10");
+        }
+        if crate::speech::SpeechBackend::parse(&self.accessibility.speech_backend).is_none() {
+            return invalid(
+                "accessibility.speech_backend",
+                "must be \"system\" or \"log:PATH\"",
+            );
         }
         match reqwest::Url::parse(&self.handoff.web_ui_url) {
             Ok(url) if url.scheme() == "https" && url.host().is_some() => {}

@@ -22,6 +22,7 @@ pub mod quality;
 pub mod secret;
 pub mod services;
 pub mod simulator;
+pub mod speech;
 pub mod staff;
 pub mod submit;
 

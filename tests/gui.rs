@@ -1095,3 +1095,71 @@ fn without_a_camera_the_customer_continues_on_the_phone_and_nothing_is_sent() {
     };
     assert_eq!(outcomes, vec!["handed_off"]);
 }
+
+#[test]
+fn read_aloud_speaks_each_screen_title_in_the_customers_language() {
+    use markid_kiosk::api::Locale;
+    use markid_kiosk::i18n::{language_name, tr, tr_with};
+    let spoken = tempfile::tempdir().unwrap();
+    let log = spoken.path().join("said.jsonl");
+    let backend = format!("log:{}", log.display());
+    let mut kiosk = Kiosk::with(move |config| config.accessibility.speech_backend = backend);
+    let lt = |key: &str| tr(Locale::Lt, key).into_owned();
+    // Silent until asked: the Welcome screen has been shown, and nothing was said.
+    kiosk.wait_for("Verify your identity");
+    kiosk.click("Read aloud");
+    kiosk.click(&language_name(Locale::Lt));
+    kiosk.click(&lt("welcome.start"));
+    kiosk.click(&lt("document.passport"));
+    for _ in 0..2 {
+        kiosk.click(&lt("capture.take_photo"));
+        kiosk.click(&lt("review.use"));
+    }
+    kiosk.click(&lt("summary.send"));
+    kiosk.wait_for(&lt("success.title"));
+    for _ in 0..5 {
+        kiosk.harness.step();
+    }
+    // The speech thread writes the log: wait for the last title.
+    let started = Instant::now();
+    let said = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains(&lt("success.title")) || started.elapsed() >= WAIT {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let lines: Vec<serde_json::Value> = said
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let heard = |lang: &str, text: &str| {
+        lines
+            .iter()
+            .any(|line| line["lang"] == lang && line["text"] == text)
+    };
+    // English until the customer switched, then every screen's title in Lithuanian.
+    assert!(heard("en", "Verify your identity"), "{said}");
+    let slot = |key: &str| lt(key);
+    let titles = [
+        lt("welcome.title"),
+        lt("choose_document.title"),
+        slot("slot.front"),
+        tr_with(Locale::Lt, "review.title", &[("slot", &slot("slot.front"))]),
+        slot("slot.face"),
+        lt("summary.title"),
+        lt("success.title"),
+    ];
+    for title in &titles {
+        assert!(
+            heard("lt", title),
+            "not heard in Lithuanian: {title}; log: {said}"
+        );
+    }
+    // Each screen once: a title is not repeated while its screen stays.
+    let welcome = lines
+        .iter()
+        .filter(|line| line["text"] == lt("welcome.title").as_str())
+        .count();
+    assert_eq!(welcome, 1, "{said}");
+}

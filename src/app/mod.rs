@@ -23,7 +23,9 @@ use crate::camera::{CameraRig, CameraStatus, Wake};
 use crate::config::Config;
 use crate::countries::CountryNames;
 use crate::flow::{CapturedImage, Effect, Event, Flow, FlowSettings, Step, WaitLimits};
+use crate::i18n::{tr, tr_with};
 use crate::services::Services;
+use crate::speech::{Narrator, ScreenSpeech, Speech, SpeechBackend, SpeechMode};
 use crate::staff::{StaffFlow, StaffInput, StaffScreen};
 use capture::Capture;
 use egui::{RichText, TextureHandle};
@@ -47,6 +49,8 @@ struct CustomerUi {
     /// The phone screen's QR code (it holds the session's token) and the language in its
     /// address: made when the screen appears or the language changes, dropped when it ends.
     handoff_qr: Option<(Locale, TextureHandle)>,
+    /// What to read aloud, and whether to.
+    narrator: Narrator,
 }
 
 /// The window and how it may be left.
@@ -70,6 +74,8 @@ pub struct KioskApp {
     capture: Capture,
     customer: CustomerUi,
     window: Window,
+    /// The speech thread ("Read aloud").
+    speech: Speech,
     /// The runtime, the client, the journal and the demo simulator, for the app's lifetime.
     _services: Services,
 }
@@ -96,7 +102,15 @@ impl KioskApp {
             tasks,
             receiver,
             capture: Capture::new(cameras, &config.quality, ctx),
-            customer: CustomerUi::default(),
+            customer: CustomerUi {
+                narrator: Narrator::new(config.accessibility.speech == SpeechMode::On),
+                ..CustomerUi::default()
+            },
+            // Validated with the config; a bad one speaks through the system.
+            speech: Speech::start(
+                SpeechBackend::parse(&config.accessibility.speech_backend)
+                    .unwrap_or(SpeechBackend::System),
+            ),
             window: Window {
                 demo,
                 kiosk_mode: config.kiosk.kiosk_mode,
@@ -151,9 +165,17 @@ impl KioskApp {
     }
 
     fn handle(&mut self, event: Event) {
+        let was_welcome = *self.flow.step() == Step::Welcome;
         let effects = self.flow.handle(event, Instant::now());
         for effect in effects {
             self.run(effect);
+        }
+        // Back at Welcome, the next customer starts as configured ("Read aloud" is theirs to
+        // choose). Not at the session's end: the thank-you is still read to this customer.
+        if !was_welcome && *self.flow.step() == Step::Welcome {
+            self.customer
+                .narrator
+                .set(self.config.accessibility.speech == SpeechMode::On);
         }
     }
 
@@ -210,6 +232,7 @@ impl KioskApp {
                 self.handle(Event::HandOff { camera_unavailable });
             }
             ScreenAction::HandOffDone => self.handle(Event::HandOffDone),
+            ScreenAction::ReadAloud => self.customer.narrator.toggle(),
         }
     }
 
@@ -314,10 +337,15 @@ impl KioskApp {
         // Every customer screen after Welcome (which has the full list) can switch language.
         let language = match step {
             Step::Welcome => None,
-            _ => screens::language_menu(ui, locale, self.flow.progress()),
+            _ => screens::language_menu(
+                ui,
+                locale,
+                self.flow.progress(),
+                self.customer.narrator.enabled(),
+            ),
         };
         let action = match step {
-            Step::Welcome => screens::welcome_ui(ui, locale),
+            Step::Welcome => screens::welcome_ui(ui, locale, self.customer.narrator.enabled()),
             Step::CreatingSession => screens::waiting_ui(ui, locale, "waiting.session"),
             Step::ChooseDocument => {
                 let session = self.flow.session()?;
@@ -455,6 +483,11 @@ impl eframe::App for KioskApp {
         if let Some((slot, still)) = self.capture.poll(&step, now) {
             self.handle(Event::Captured(slot, Box::new(still)));
         }
+        // Read aloud what the screen now shows (nothing when "Read aloud" is off).
+        let hint = self.capture.guidance(now).hint;
+        let spoken = screen_speech(self.flow.step(), self.flow.locale(), hint);
+        let said = self.customer.narrator.update(self.flow.locale(), spoken);
+        self.speech.say(said);
         self.capture
             .thumbnails
             .reconcile(ctx, self.flow.session().map(|session| &session.images));
@@ -522,6 +555,50 @@ fn handoff_texture(
     let image = egui::ColorImage::from_gray(size, pixels.as_raw());
     crate::imaging::wipe_slice(&mut pixels);
     Some(ctx.load_texture("handoff-qr", image, egui::TextureOptions::NEAREST))
+}
+
+/// What a customer screen says aloud: its title and instructions, from the same translation
+/// keys the screen shows, and the live capture hint. Never anything of the customer's (no
+/// names, no codes, not the phone code).
+fn screen_speech(step: &Step, locale: Locale, hint: Option<crate::guide::Hint>) -> ScreenSpeech {
+    let say = |key: &str| tr(locale, key).into_owned();
+    let lines = match step {
+        Step::Welcome => vec![say("welcome.title"), say("welcome.subtitle")],
+        Step::CreatingSession => vec![say("waiting.session")],
+        Step::ChooseDocument => vec![say("choose_document.title")],
+        Step::Capture { slot, .. } => {
+            let instruction = if *slot == ImageSlot::Face {
+                "capture.face_hint"
+            } else {
+                "capture.document_hint"
+            };
+            vec![
+                screens::slot_name(locale, *slot).into_owned(),
+                say(instruction),
+            ]
+        }
+        Step::Preparing(_) => vec![say("waiting.photo")],
+        Step::Review(slot) => vec![tr_with(
+            locale,
+            "review.title",
+            &[("slot", &screens::slot_name(locale, *slot))],
+        )],
+        Step::Summary => vec![say("summary.title")],
+        Step::Submitting(_) => vec![say("submitting.sending")],
+        Step::Success { .. } => vec![say("success.title"), say("success.body")],
+        Step::Failed(failure) => vec![say("error.title"), say(failure.advice.key())],
+        Step::HandOff { .. } => vec![
+            say("handoff.title"),
+            say("handoff.scan"),
+            say("handoff.app"),
+            say("handoff.when_done"),
+        ],
+    };
+    let hint = match step {
+        Step::Capture { .. } => hint.map(|hint| say(hint.key())),
+        _ => None,
+    };
+    ScreenSpeech { lines, hint }
 }
 
 /// What the flow takes from the config.

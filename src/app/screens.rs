@@ -51,6 +51,8 @@ pub enum ScreenAction {
     HandOff,
     /// Done on the phone screen.
     HandOffDone,
+    /// "Read aloud" switched on or off.
+    ReadAloud,
     /// The customer closed the "staff is on the way" notice.
     StaffComing,
 }
@@ -160,9 +162,14 @@ pub fn language_menu(
     ui: &mut Ui,
     locale: Locale,
     progress: Option<(usize, usize)>,
+    reading_aloud: bool,
 ) -> Option<ScreenAction> {
     let mut action = None;
     ui.horizontal(|ui| {
+        if read_aloud_toggle(ui, locale, reading_aloud) {
+            action = Some(ScreenAction::ReadAloud);
+        }
+        ui.add_space(theme::GAP);
         // "Step 2 of 5" shares the row, so that the preview keeps its height.
         if let Some((n, total)) = progress {
             step_indicator(ui, locale, n, total);
@@ -187,9 +194,21 @@ pub fn language_menu(
     action
 }
 
+/// "Read aloud": a large toggle, first on every customer screen, so that a customer who cannot
+/// read the screen finds it first (it is also first in the keyboard order).
+fn read_aloud_toggle(ui: &mut Ui, locale: Locale, on: bool) -> bool {
+    let label = tr(locale, "speech.read_aloud");
+    let button = Button::selectable(on, RichText::new(label.as_ref()).font(theme::button_font()))
+        .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
+    ui.add(button).clicked()
+}
+
 /// Welcome: Start and the language choice. No token exists yet.
-pub fn welcome_ui(ui: &mut Ui, locale: Locale) -> Option<ScreenAction> {
+pub fn welcome_ui(ui: &mut Ui, locale: Locale, reading_aloud: bool) -> Option<ScreenAction> {
     let mut action = None;
+    if read_aloud_toggle(ui, locale, reading_aloud) {
+        action = Some(ScreenAction::ReadAloud);
+    }
     ui.vertical_centered(|ui| {
         ui.add_space(theme::GAP * 3.0);
         title(ui, &tr(locale, "welcome.title"));
