@@ -103,6 +103,18 @@ impl Narrator {
         self.last = None;
     }
 
+    /// The keyboard moved to a control: its name, so that a customer who cannot see the
+    /// screen knows what Enter would press (EN 301 549 5.1.6).
+    pub fn focused(&self, locale: Locale, label: &str) -> Vec<Utterance> {
+        if !self.enabled || label.trim().is_empty() {
+            return Vec::new();
+        }
+        vec![Utterance {
+            lang: locale.as_str(),
+            text: label.to_owned(),
+        }]
+    }
+
     /// The screen on show: what to say now. A new screen or language is read whole; on the
     /// same screen only a changed hint is said.
     pub fn update(&mut self, locale: Locale, screen: ScreenSpeech) -> Vec<Utterance> {
@@ -300,6 +312,15 @@ mod tests {
                 .update(Locale::En, screen(&["Next"], None))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_focused_control_is_named_only_when_reading_aloud() {
+        let mut narrator = Narrator::new(false);
+        assert!(narrator.focused(Locale::En, "Start").is_empty());
+        narrator.toggle();
+        assert_eq!(texts(&narrator.focused(Locale::Lt, "Pradėti")), ["Pradėti"]);
+        assert!(narrator.focused(Locale::Lt, " ").is_empty());
     }
 
     #[test]

@@ -1163,3 +1163,73 @@ fn read_aloud_speaks_each_screen_title_in_the_customers_language() {
         .count();
     assert_eq!(welcome, 1, "{said}");
 }
+
+/// Tab until the control named `label` has the keyboard focus, then Enter: as a customer
+/// with a keypad does, hearing each control's name.
+fn press_with_keys(kiosk: &mut Kiosk, label: &str) {
+    use egui_kittest::kittest::NodeT as _;
+    kiosk.wait_for(label);
+    for _ in 0..3 {
+        kiosk.harness.step();
+    }
+    for _ in 0..60 {
+        let focused = kiosk
+            .harness
+            .query_all_by(|node| node.is_focused())
+            .filter_map(|node| node.accesskit_node().label())
+            .next();
+        if focused.as_deref() == Some(label) {
+            kiosk.harness.key_press(egui::Key::Enter);
+            kiosk.harness.step();
+            return;
+        }
+        kiosk.harness.key_press(egui::Key::Tab);
+        kiosk.harness.step();
+    }
+    panic!("Tab never reached '{label}'");
+}
+
+#[test]
+fn a_whole_session_by_keyboard_alone_and_escape_cancels() {
+    let spoken = tempfile::tempdir().unwrap();
+    let log = spoken.path().join("said.jsonl");
+    let backend = format!("log:{}", log.display());
+    let mut kiosk = Kiosk::with(move |config| {
+        config.accessibility.speech_backend = backend;
+        config.accessibility.speech = markid_kiosk::speech::SpeechMode::On;
+    });
+    press_with_keys(&mut kiosk, "Start");
+    press_with_keys(&mut kiosk, "Passport");
+    for _ in 0..2 {
+        press_with_keys(&mut kiosk, "Take photo");
+        press_with_keys(&mut kiosk, SYNTHETIC_PHOTO_ACCEPT);
+    }
+    press_with_keys(&mut kiosk, "Send");
+    kiosk.wait_for("Thank you");
+    assert_eq!(kiosk.simulator.stats().processed.len(), 1);
+    // Escape on a customer screen is Cancel.
+    kiosk.harness.key_press(egui::Key::Escape);
+    kiosk.harness.step();
+    kiosk.wait_for("Verify your identity");
+    press_with_keys(&mut kiosk, "Start");
+    kiosk.wait_for("Passport");
+    kiosk.harness.key_press(egui::Key::Escape);
+    kiosk.harness.step();
+    kiosk.wait_for("Verify your identity");
+    assert!(kiosk.harness.state().flow().session().is_none());
+    // Reading aloud, the focused controls were named as the keyboard reached them.
+    let started = Instant::now();
+    let said = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("\"Send\"") || started.elapsed() >= WAIT {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    for control in ["Start", "Passport", "Take photo", "Send"] {
+        assert!(
+            said.contains(&format!("\"text\":\"{control}\"")),
+            "'{control}' not named: {said}"
+        );
+    }
+}

@@ -195,6 +195,25 @@ impl KioskApp {
         self.tasks.run(effect, &self.config);
     }
 
+    /// Reads aloud the name of the control the keyboard moved to in the last frame (egui tells
+    /// screen readers the same through its output events).
+    fn name_focused_control(&self, ctx: &egui::Context) {
+        let labels: Vec<String> = ctx.output(|output| {
+            output
+                .events
+                .iter()
+                .filter_map(|event| match event {
+                    egui::output::OutputEvent::FocusGained(info) => info.label.clone(),
+                    _ => None,
+                })
+                .collect()
+        });
+        for label in labels {
+            let said = self.customer.narrator.focused(self.flow.locale(), &label);
+            self.speech.say(said);
+        }
+    }
+
     /// Turns a screen's action into flow events and effects.
     fn act(&mut self, action: ScreenAction) {
         match action {
@@ -483,6 +502,16 @@ impl eframe::App for KioskApp {
         if let Some((slot, still)) = self.capture.poll(&step, now) {
             self.handle(Event::Captured(slot, Box::new(still)));
         }
+        // Escape cancels, as the Cancel button does, on every customer screen (not while a menu
+        // is open: Escape closes the menu; not on staff screens, which have their own).
+        let escape = ctx.input(|input| input.key_pressed(egui::Key::Escape));
+        if escape
+            && *self.flow.step() != Step::Welcome
+            && !egui::Popup::is_any_open(ctx)
+            && *self.staff.screen() == StaffScreen::Closed
+        {
+            self.handle(Event::Cancel);
+        }
         // Read aloud what the screen now shows (nothing when "Read aloud" is off).
         let hint = self.capture.guidance(now).hint;
         let spoken = screen_speech(self.flow.step(), self.flow.locale(), hint);
@@ -533,6 +562,8 @@ impl eframe::App for KioskApp {
         if self.customer.staff_called && matches!(self.flow.step(), Step::Failed(_)) {
             action = screens::staff_called_ui(ui.ctx(), self.flow.locale()).or(action);
         }
+        // After drawing: egui has told this frame's focus change.
+        self.name_focused_control(ui.ctx());
         if let Some(action) = action {
             self.customer.pending_actions.push(action);
             ui.ctx().request_repaint();
