@@ -27,9 +27,107 @@ pub enum SpeechMode {
     Off,
     /// From the start of every session ("Read aloud" switches it off).
     On,
-    /// Meant to start when a headset is plugged in. The OS's headset signal is not read yet,
-    /// so this behaves as `off`: the toggle alone (README, "Speech").
+    /// When headphones are plugged in, as the sound server tells (Linux: `pactl`, checked
+    /// every few seconds); where it cannot tell, the toggle alone.
     OnHeadset,
+}
+
+/// Whether the sound goes to headphones, from `pactl list sinks` (PulseAudio, or PipeWire's
+/// pulse server, on Linux): the active port of a sink that is running, or else of any sink,
+/// is a headphone or headset jack. The OS tells this when a plug goes in; `None` when the text
+/// has no sinks (no sound server).
+pub fn headset_in_pactl(sinks: &str) -> Option<bool> {
+    let mut any = None;
+    let mut running = false;
+    for line in sinks.lines().map(str::trim) {
+        if line.starts_with("Sink #") {
+            running = false;
+        } else if let Some(state) = line.strip_prefix("State:") {
+            running = state.trim() == "RUNNING";
+        } else if let Some(port) = line.strip_prefix("Active Port:") {
+            let port = port.trim().to_ascii_lowercase();
+            let headset = port.contains("headphone") || port.contains("headset");
+            if running {
+                return Some(headset);
+            }
+            any = Some(any.unwrap_or(false) || headset);
+        }
+    }
+    any
+}
+
+/// Asks the sound server whether headphones are plugged in (Linux; elsewhere, and without a
+/// sound server, `None`: the toggle alone decides).
+pub fn headset_plugged_in() -> Option<bool> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let output = std::process::Command::new("pactl")
+        .args(["list", "sinks"])
+        .env("LC_ALL", "C")
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| headset_in_pactl(&String::from_utf8_lossy(&output.stdout)))
+        .flatten()
+}
+
+/// Watches for headphones on a thread of its own (`pactl` takes a few milliseconds, too long
+/// for the UI thread), every `HEADSET_POLL`; `wake` asks the UI for a frame on a change.
+pub struct HeadsetWatch {
+    /// 0: the sound server cannot tell; 1: no headphones; 2: headphones.
+    state: std::sync::Arc<std::sync::atomic::AtomicU8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// How often the headset watch asks.
+const HEADSET_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl HeadsetWatch {
+    /// Starts watching.
+    pub fn start(wake: impl Fn() + Send + 'static) -> Self {
+        use std::sync::atomic::Ordering;
+        let state = std::sync::Arc::new(std::sync::atomic::AtomicU8::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped) = (state.clone(), stop.clone());
+        let started = std::thread::Builder::new()
+            .name("headset".into())
+            .spawn(move || {
+                while !stopped.load(Ordering::Relaxed) {
+                    let now = match headset_plugged_in() {
+                        None => 0,
+                        Some(false) => 1,
+                        Some(true) => 2,
+                    };
+                    if seen.swap(now, Ordering::Relaxed) != now {
+                        wake();
+                    }
+                    std::thread::sleep(HEADSET_POLL);
+                }
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "the headset watch did not start: Read aloud is the toggle alone");
+        }
+        Self { state, stop }
+    }
+
+    /// Whether headphones are plugged in; `None` while the sound server cannot tell.
+    pub fn plugged_in(&self) -> Option<bool> {
+        match self.state.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Some(false),
+            2 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for HeadsetWatch {
+    fn drop(&mut self) {
+        // The thread sees it within one poll and ends; nobody waits for it.
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Where speech goes (`[accessibility] speech_backend`).
@@ -321,6 +419,31 @@ mod tests {
         narrator.toggle();
         assert_eq!(texts(&narrator.focused(Locale::Lt, "Pradėti")), ["Pradėti"]);
         assert!(narrator.focused(Locale::Lt, " ").is_empty());
+    }
+
+    #[test]
+    fn headphones_are_read_from_the_sound_servers_sinks() {
+        let sinks = |state: &str, port: &str| {
+            format!(
+                "Sink #0\n\tState: {state}\n\tName: alsa_output.pci-0000_00_1f.3.analog-stereo\n\tPorts:\n\t\tanalog-output-speaker: Speakers\n\t\tanalog-output-headphones: Headphones\n\tActive Port: {port}\n"
+            )
+        };
+        assert_eq!(
+            headset_in_pactl(&sinks("RUNNING", "analog-output-headphones")),
+            Some(true)
+        );
+        assert_eq!(
+            headset_in_pactl(&sinks("SUSPENDED", "analog-output-speaker")),
+            Some(false)
+        );
+        // The running sink decides over an idle one with headphones.
+        let two = format!(
+            "{}{}",
+            sinks("SUSPENDED", "analog-output-headphones"),
+            sinks("RUNNING", "analog-output-speaker").replace("Sink #0", "Sink #1")
+        );
+        assert_eq!(headset_in_pactl(&two), Some(false));
+        assert_eq!(headset_in_pactl(""), None);
     }
 
     #[test]

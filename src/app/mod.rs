@@ -25,7 +25,7 @@ use crate::countries::CountryNames;
 use crate::flow::{CapturedImage, Effect, Event, Flow, FlowSettings, Step, WaitLimits};
 use crate::i18n::{tr, tr_with};
 use crate::services::Services;
-use crate::speech::{Narrator, ScreenSpeech, Speech, SpeechBackend, SpeechMode};
+use crate::speech::{HeadsetWatch, Narrator, ScreenSpeech, Speech, SpeechBackend, SpeechMode};
 use crate::staff::{StaffFlow, StaffInput, StaffScreen};
 use capture::Capture;
 use egui::{RichText, TextureHandle};
@@ -76,6 +76,9 @@ pub struct KioskApp {
     window: Window,
     /// The speech thread ("Read aloud").
     speech: Speech,
+    /// With `speech = "on_headset"`: the headphones as the sound server sees them, and what
+    /// was last acted on.
+    headset: Option<(HeadsetWatch, Option<bool>)>,
     /// The runtime, the client, the journal and the demo simulator, for the app's lifetime.
     _services: Services,
 }
@@ -111,6 +114,10 @@ impl KioskApp {
                 SpeechBackend::parse(&config.accessibility.speech_backend)
                     .unwrap_or(SpeechBackend::System),
             ),
+            headset: (config.accessibility.speech == SpeechMode::OnHeadset).then(|| {
+                let repaint = ctx.clone();
+                (HeadsetWatch::start(move || repaint.request_repaint()), None)
+            }),
             window: Window {
                 demo,
                 kiosk_mode: config.kiosk.kiosk_mode,
@@ -173,9 +180,13 @@ impl KioskApp {
         // Back at Welcome, the next customer starts as configured ("Read aloud" is theirs to
         // choose). Not at the session's end: the thank-you is still read to this customer.
         if !was_welcome && *self.flow.step() == Step::Welcome {
+            let headphones = self
+                .headset
+                .as_ref()
+                .is_some_and(|(watch, _)| watch.plugged_in() == Some(true));
             self.customer
                 .narrator
-                .set(self.config.accessibility.speech == SpeechMode::On);
+                .set(self.config.accessibility.speech == SpeechMode::On || headphones);
         }
     }
 
@@ -511,6 +522,16 @@ impl eframe::App for KioskApp {
             && *self.staff.screen() == StaffScreen::Closed
         {
             self.handle(Event::Cancel);
+        }
+        // Headphones plugged in start reading aloud, pulled out stop it ("on_headset").
+        if let Some((watch, acted_on)) = self.headset.as_mut() {
+            let now_plugged = watch.plugged_in();
+            if now_plugged != *acted_on {
+                *acted_on = now_plugged;
+                if let Some(plugged) = now_plugged {
+                    self.customer.narrator.set(plugged);
+                }
+            }
         }
         // Read aloud what the screen now shows (nothing when "Read aloud" is off).
         let hint = self.capture.guidance(now).hint;
