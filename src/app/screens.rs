@@ -198,7 +198,10 @@ pub fn language_menu(
 /// read the screen finds it first (it is also first in the keyboard order).
 fn read_aloud_toggle(ui: &mut Ui, locale: Locale, on: bool) -> bool {
     let label = tr(locale, "speech.read_aloud");
-    let button = Button::selectable(on, RichText::new(label.as_ref()).font(theme::button_font()))
+    // A framed button either way (a frameless one reads as text from a step back), filled
+    // with the selection colour while on.
+    let button = Button::new(RichText::new(label.as_ref()).font(theme::button_font()))
+        .selected(on)
         .min_size(egui::vec2(theme::LANGUAGE_ITEM_WIDTH, theme::MIN_TOUCH));
     ui.add(button).clicked()
 }
@@ -206,11 +209,12 @@ fn read_aloud_toggle(ui: &mut Ui, locale: Locale, on: bool) -> bool {
 /// Welcome: Start and the language choice. No token exists yet.
 pub fn welcome_ui(ui: &mut Ui, locale: Locale, reading_aloud: bool) -> Option<ScreenAction> {
     let mut action = None;
+    // The toggle takes the room the title's top margin had, so that the language grid stays
+    // on a 1280x800 screen.
     if read_aloud_toggle(ui, locale, reading_aloud) {
         action = Some(ScreenAction::ReadAloud);
     }
     ui.vertical_centered(|ui| {
-        ui.add_space(theme::GAP * 3.0);
         title(ui, &tr(locale, "welcome.title"));
         ui.label(RichText::new(tr(locale, "welcome.subtitle")).color(theme::MUTED));
         ui.add_space(theme::GAP * 2.0);
