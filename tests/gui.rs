@@ -1233,3 +1233,37 @@ fn a_whole_session_by_keyboard_alone_and_escape_cancels() {
         );
     }
 }
+
+#[test]
+fn arrow_keys_move_the_focus_to_the_control_in_that_direction() {
+    use egui_kittest::kittest::NodeT as _;
+    let mut kiosk = Kiosk::new();
+    let focused = |kiosk: &Kiosk| {
+        kiosk
+            .harness
+            .query_all_by(|node| node.is_focused())
+            .filter_map(|node| node.accesskit_node().label())
+            .next()
+    };
+    kiosk.wait_for("Start");
+    while focused(&kiosk).as_deref() != Some("Start") {
+        kiosk.harness.key_press(egui::Key::Tab);
+        kiosk.harness.step();
+    }
+    // Below Start: the language grid's first row.
+    kiosk.harness.key_press(egui::Key::ArrowDown);
+    kiosk.harness.step();
+    let below = focused(&kiosk).expect("a control has the focus");
+    let languages: Vec<String> = markid_kiosk::api::Locale::ALL
+        .iter()
+        .map(|locale| markid_kiosk::i18n::language_name(*locale).into_owned())
+        .collect();
+    assert!(
+        languages.contains(&below),
+        "ArrowDown from Start went to {below:?}"
+    );
+    // And back up.
+    kiosk.harness.key_press(egui::Key::ArrowUp);
+    kiosk.harness.step();
+    assert_eq!(focused(&kiosk).as_deref(), Some("Start"));
+}
