@@ -309,7 +309,7 @@ fn speak_utterances(receiver: &mpsc::Receiver<Vec<Utterance>>) {
     let mut tts = match tts::Tts::default() {
         Ok(tts) => tts,
         Err(error) => {
-            tracing::warn!(%error, "no speech service: the kiosk stays silent (install speech-dispatcher and espeak-ng)");
+            tracing::warn!(%error, "no speech service: the kiosk stays silent (install speech-dispatcher and speech-dispatcher-espeak-ng)");
             // Drain, so that senders never block on a dead thread.
             for _ in receiver {}
             return;
@@ -324,7 +324,7 @@ fn speak_utterances(receiver: &mpsc::Receiver<Vec<Utterance>>) {
                 if told.insert(utterance.lang) {
                     tracing::warn!(
                         lang = utterance.lang,
-                        "no voice for this language: speaking English (install its espeak-ng voice)"
+                        "no voice for this language: speaking English (install speech-dispatcher-espeak-ng, or a voice for it)"
                     );
                 }
                 voice_for(&voices, "en")
