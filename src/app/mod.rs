@@ -206,6 +206,11 @@ impl KioskApp {
         self.tasks.run(effect, &self.config);
     }
 
+    /// The capture screen's camera cannot be used (one of the reasons to offer the phone).
+    fn camera_unavailable(&self) -> bool {
+        matches!(self.capture.status, Some(CameraStatus::Unavailable(_)))
+    }
+
     /// Reads aloud the name of the control the keyboard moved to in the last frame (egui tells
     /// screen readers the same through its output events).
     fn name_focused_control(&self, ctx: &egui::Context) {
@@ -257,8 +262,7 @@ impl KioskApp {
             }
             ScreenAction::StaffComing => self.customer.staff_called = false,
             ScreenAction::HandOff => {
-                let camera_unavailable =
-                    matches!(self.capture.status, Some(CameraStatus::Unavailable(_)));
+                let camera_unavailable = self.camera_unavailable();
                 self.handle(Event::HandOff { camera_unavailable });
             }
             ScreenAction::HandOffDone => self.handle(Event::HandOffDone),
@@ -418,10 +422,7 @@ impl KioskApp {
                     outline: guidance.outline,
                     hint: guidance.hint,
                     countdown: guidance.countdown,
-                    handoff: self.flow.handoff_offered(matches!(
-                        self.capture.status,
-                        Some(CameraStatus::Unavailable(_))
-                    )),
+                    handoff: self.flow.handoff_offered(self.camera_unavailable()),
                     file_dialog: self.file_dialog_allowed(),
                     preview: self.capture.preview.as_ref(),
                     mirrored: slot == ImageSlot::Face,
@@ -618,17 +619,10 @@ fn screen_speech(step: &Step, locale: Locale, hint: Option<crate::guide::Hint>) 
         Step::Welcome => vec![say("welcome.title"), say("welcome.subtitle")],
         Step::CreatingSession => vec![say("waiting.session")],
         Step::ChooseDocument => vec![say("choose_document.title")],
-        Step::Capture { slot, .. } => {
-            let instruction = if *slot == ImageSlot::Face {
-                "capture.face_hint"
-            } else {
-                "capture.document_hint"
-            };
-            vec![
-                screens::slot_name(locale, *slot).into_owned(),
-                say(instruction),
-            ]
-        }
+        Step::Capture { slot, .. } => vec![
+            screens::slot_name(locale, *slot).into_owned(),
+            say(screens::capture_instruction(*slot)),
+        ],
         Step::Preparing(_) => vec![say("waiting.photo")],
         Step::Review(slot) => vec![tr_with(
             locale,

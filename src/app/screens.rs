@@ -106,6 +106,15 @@ fn title(ui: &mut Ui, text: &str) {
     ui.label(RichText::new(text).font(theme::title_font()).strong());
 }
 
+/// The capture screen's instruction before the first frame is judged (shown, and read aloud).
+pub fn capture_instruction(slot: ImageSlot) -> &'static str {
+    if slot == ImageSlot::Face {
+        "capture.face_hint"
+    } else {
+        "capture.document_hint"
+    }
+}
+
 /// The name of a slot, for titles.
 pub fn slot_name(locale: Locale, slot: ImageSlot) -> Cow<'static, str> {
     tr(
@@ -742,11 +751,7 @@ pub fn capture_ui(
                 );
             }
             None => {
-                let instruction = if slot == ImageSlot::Face {
-                    "capture.face_hint"
-                } else {
-                    "capture.document_hint"
-                };
+                let instruction = capture_instruction(slot);
                 ui.label(
                     RichText::new(tr(locale, instruction))
                         .font(theme::hint_font())
