@@ -1024,10 +1024,9 @@ impl Flow {
     /// session is journaled as handed off, its token and QR code wiped, and the kiosk greets
     /// the next customer.
     fn end_handoff(&mut self, now: Instant) -> Vec<Effect> {
-        let mut effects = vec![self.record(Outcome::HandedOff, None, now)];
-        self.step = Step::Welcome;
+        // As a cancel ends a session, with its own outcome.
+        let effects = self.cancel(Outcome::HandedOff, now);
         self.locale = self.settings.default_locale;
-        effects.extend(self.end_session());
         effects
     }
 
