@@ -56,6 +56,10 @@ pub enum Command {
     /// Judge photos as the kiosk does before it spends a token: exit 0 when every one is usable,
     /// 1 when any is not, 2 when one cannot be read.
     Check(CheckArgs),
+    /// Read the machine-readable zone (MRZ) of document photos and verify its check digits:
+    /// exit 0 when every image has a valid MRZ, 1 when any has none or an invalid one, 2 when
+    /// one cannot be read. Names, numbers and dates are printed only with --show-fields.
+    Mrz(MrzArgs),
     /// Time the image pipeline per stage on real photos, against libvips when installed.
     Bench(crate::bench::BenchArgs),
     /// List the connected cameras, with the index and name `[camera]` in the config takes.
@@ -179,6 +183,21 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
+/// `mrz` options.
+#[derive(Debug, clap::Args)]
+pub struct MrzArgs {
+    /// Document photos or scans (any of JPEG, PNG, WebP, BMP, TIFF, GIF).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Print one JSON object per image instead of a line.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print the names, numbers, dates and the zone's lines: personal data, for staff
+    /// debugging only.
+    #[arg(long)]
+    pub show_fields: bool,
+}
+
 fn parse_wire<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, String> {
     value.trim().to_ascii_uppercase().parse()
 }
@@ -206,6 +225,10 @@ pub fn run() -> ExitCode {
         },
         Some(Command::Check(args)) => match load_config(cli.config.as_deref()) {
             Ok(config) => check(&config.config, &args),
+            Err(code) => code,
+        },
+        Some(Command::Mrz(args)) => match load_config(cli.config.as_deref()) {
+            Ok(config) => read_mrz(&config.config, &args),
             Err(code) => code,
         },
         Some(Command::Bench(args)) => crate::bench::run(args),
@@ -719,4 +742,129 @@ fn check(config: &Config, args: &CheckArgs) -> ExitCode {
         worst = ExitCode::from(EXIT_FAILED);
     }
     worst
+}
+
+/// One line of `mrz --json`.
+#[derive(serde::Serialize)]
+struct MrzReport {
+    file: String,
+    found: bool,
+    format: Option<&'static str>,
+    valid: bool,
+    checks: serde_json::Map<String, serde_json::Value>,
+    document_code: Option<String>,
+    issuing_state: Option<String>,
+    expired: Option<bool>,
+    ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn read_mrz(config: &Config, args: &MrzArgs) -> ExitCode {
+    use crate::quality::{analyze_document_in_colour, luma_of};
+    let policy = ImagePolicy::from(&config.images);
+    let today = crate::mrz::today();
+    let (mut unreadable, mut invalid) = (false, false);
+    for input in &args.inputs {
+        let started = std::time::Instant::now();
+        let mut report = MrzReport {
+            file: input.display().to_string(),
+            found: false,
+            format: None,
+            valid: false,
+            checks: serde_json::Map::new(),
+            document_code: None,
+            issuing_state: None,
+            expired: None,
+            ms: 0.0,
+            fields: None,
+            error: None,
+        };
+        match imaging::load_upright(input, &policy) {
+            Ok(mut rgb) => {
+                // The outline as the kiosk finds it; the reader falls back to the whole image.
+                let outline =
+                    analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), &config.quality);
+                let reading = crate::mrz::read_document(&rgb, outline.corners.as_ref());
+                imaging::wipe_slice(&mut rgb);
+                report.found = reading.found;
+                report.format = reading.layout.map(|l| l.code());
+                report.valid = reading.valid;
+                for (name, ok) in &reading.checks {
+                    report.checks.insert((*name).to_string(), (*ok).into());
+                }
+                if reading.found && reading.layout.is_some() {
+                    report.document_code = reading.document_code();
+                    report.issuing_state = reading.issuing_state();
+                    report.expired = reading.expired(today);
+                }
+                if args.show_fields {
+                    report.fields = Some(mrz_fields(&reading));
+                }
+                invalid |= !reading.valid;
+            }
+            Err(error) => {
+                report.error = Some(error.to_string());
+                unreadable = true;
+            }
+        }
+        report.ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+        if args.json {
+            println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        } else if let Some(error) = &report.error {
+            println!("{}: error: {error}", report.file);
+        } else if !report.found {
+            println!("{}: no MRZ found ({} ms)", report.file, report.ms);
+        } else {
+            let failed: Vec<&String> = report
+                .checks
+                .iter()
+                .filter(|(_, ok)| **ok == serde_json::Value::Bool(false))
+                .map(|(name, _)| name)
+                .collect();
+            println!(
+                "{}: {} {} {}{} ({} ms)",
+                report.file,
+                report.format.unwrap_or("unknown layout"),
+                if report.valid { "valid" } else { "invalid" },
+                report.document_code.as_deref().unwrap_or("?"),
+                report
+                    .issuing_state
+                    .as_deref()
+                    .map(|s| format!(" {s}"))
+                    .unwrap_or_default(),
+                report.ms
+            );
+            if !failed.is_empty() {
+                println!("  failed checks: {failed:?}");
+            }
+            if let Some(fields) = &report.fields {
+                println!("  {fields}");
+            }
+        }
+    }
+    if unreadable {
+        ExitCode::from(EXIT_INVALID)
+    } else if invalid {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The personal fields of a reading: `mrz --show-fields` only.
+fn mrz_fields(reading: &crate::mrz::MrzReading) -> serde_json::Value {
+    let mut fields = serde_json::json!({ "lines": reading.lines() });
+    if let Some(data) = &reading.data {
+        fields["surname"] = data.surname.clone().into();
+        fields["given_names"] = data.given_names.clone().into();
+        fields["document_number"] = data.full_document_number().to_string().into();
+        fields["nationality"] = data.nationality.clone().into();
+        fields["date_of_birth"] = data.date_of_birth.to_string().into();
+        fields["sex"] = format!("{:?}", data.sex).into();
+        fields["date_of_expiry"] = data.date_of_expiry.to_string().into();
+    }
+    fields
 }

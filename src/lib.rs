@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod imaging;
 pub mod journal;
 pub mod logs;
+pub mod mrz;
 pub mod paths;
 pub mod quality;
 pub mod secret;

@@ -22,7 +22,7 @@ pub use encode::{
     encode_to_budget,
 };
 pub use error::ImagingError;
-pub use pixels::{Pixels, Ycbcr420, apply_orientation, fit_long_edge, resize};
+pub use pixels::{Pixels, Ycbcr420, apply_orientation, fit_long_edge, resize, resize_luma};
 
 use crate::api::ImageSlot;
 

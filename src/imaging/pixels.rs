@@ -249,6 +249,18 @@ pub fn resize(pixels: &RgbImage, width: u32, height: u32) -> Result<RgbImage, Im
     RgbImage::from_raw(width, height, resized).ok_or_else(|| resize_error(&"buffer size"))
 }
 
+/// Resizes a luma plane to exactly `width` x `height` (the MRZ reader's working scale).
+pub fn resize_luma(pixels: &GrayImage, width: u32, height: u32) -> Result<GrayImage, ImagingError> {
+    let resized = resize_buffer(
+        pixels.as_raw(),
+        pixels.dimensions(),
+        (width, height),
+        fr::PixelType::U8,
+        &mut fr::Resizer::new(),
+    )?;
+    GrayImage::from_raw(width, height, resized).ok_or_else(|| resize_error(&"buffer size"))
+}
+
 fn resize_error(error: &dyn std::fmt::Display) -> ImagingError {
     ImagingError::Encode(format!("resize failed: {error}"))
 }

@@ -322,6 +322,11 @@ fn as_webcam_frame(frame: RgbImage, rng: &mut StdRng) -> RgbImage {
 
 /// The document frames: `per_class` of each class.
 pub fn document_set(per_class: usize, seed: u64) -> Vec<DocSample> {
+    document_set_of(&DocClass::ALL, per_class, seed)
+}
+
+/// The frames of some classes only, made as `document_set` makes them.
+pub fn document_set_of(classes: &[DocClass], per_class: usize, seed: u64) -> Vec<DocSample> {
     let documents: Vec<(String, RgbImage)> = fixtures("documents")
         .iter()
         .map(|path| {
@@ -338,7 +343,7 @@ pub fn document_set(per_class: usize, seed: u64) -> Vec<DocSample> {
         .collect();
     let mut samples = Vec::new();
     let mut rng = StdRng::seed_from_u64(seed);
-    for class in DocClass::ALL {
+    for &class in classes {
         for index in 0..per_class {
             let (doc_name, document) = &documents[(index * 7 + class as usize) % documents.len()];
             let (bg_name, photo) = &backgrounds[(index * 3 + class as usize) % backgrounds.len()];
