@@ -25,6 +25,10 @@ pub struct BenchArgs {
     /// scaled to a 1280x720 preview frame and a 1920x1080 still, and the crop at full size.
     #[arg(long)]
     pub quality: bool,
+    /// Time the MRZ reader instead: on each document photo as the kiosk reads it (the upload's
+    /// rectified document: the outline found, the crop made, then timed), one thread.
+    #[arg(long)]
+    pub mrz: bool,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -77,6 +81,9 @@ fn decode_jpeg_file(path: &Path) -> Option<RgbImage> {
 pub fn run(args: BenchArgs) -> ExitCode {
     if args.quality {
         return run_quality(&args);
+    }
+    if args.mrz {
+        return run_mrz(&args);
     }
     let policy = ImagePolicy::default();
     let vips = !args.no_vips
@@ -304,6 +311,48 @@ fn frame_from(photo: &RgbImage, width: u32, height: u32) -> RgbImage {
     );
     let scaled = image::imageops::resize(photo, w, h, image::imageops::FilterType::Triangle);
     image::imageops::crop_imm(&scaled, (w - width) / 2, (h - height) / 2, width, height).to_image()
+}
+
+fn run_mrz(args: &BenchArgs) -> ExitCode {
+    use crate::quality::{QualitySettings, document_for_upload, luma_of};
+    let policy = ImagePolicy::default();
+    let settings = QualitySettings::default();
+    println!(
+        "median ms of {} runs (fastest in brackets); the reader on one thread",
+        args.runs
+    );
+    println!(
+        "{:<28} {:>12} {:>8} {:>14}",
+        "photo", "document px", "valid", "read"
+    );
+    for photo in &args.photos {
+        let rgb = match crate::imaging::load_upright(photo, &policy) {
+            Ok(rgb) => rgb,
+            Err(error) => {
+                eprintln!("{}: {error}", photo.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        // What the kiosk reads: the upload's document, rectified when an outline was found.
+        let (document, _) = document_for_upload(rgb, &settings);
+        let luma = luma_of(&document);
+        let valid = crate::mrz::read(&luma).valid;
+        let read = time_ms(args.runs, || {
+            std::hint::black_box(crate::mrz::read(&luma).valid);
+        });
+        let name = photo
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "{:<28} {:>12} {:>8} {:>14}",
+            name,
+            format!("{}x{}", luma.width(), luma.height()),
+            valid,
+            format!("{:.1} ({:.1})", read.0, read.1)
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn run_quality(args: &BenchArgs) -> ExitCode {

@@ -11,7 +11,8 @@ use crate::api::{
     UploadProgress,
 };
 use crate::imaging::{ImagingError, PreparedImage};
-use crate::quality::PhotoCheck;
+use crate::mrz::{MrzStatus, MrzSummary};
+use crate::quality::{MrzPolicy, PhotoCheck};
 use crate::secret::Secret;
 use image::RgbImage;
 use std::path::PathBuf;
@@ -81,6 +82,9 @@ pub struct SessionRecord {
     /// How often each problem code was found on those photos: codes only, never what the
     /// photos show.
     pub problems: BTreeMap<String, u32>,
+    /// Whether the MRZ of the side that carries one was read: `valid`, `invalid` or `absent`
+    /// (None when it was not looked for). Nothing read from it.
+    pub mrz: Option<&'static str>,
 }
 
 /// The journal's error code when the kiosk gave up on its own task (a panic, or a deadline).
@@ -109,6 +113,9 @@ pub struct FlowSettings {
     pub staff_workstation: bool,
     /// When "Continue on my phone" is offered (`[handoff] offer`).
     pub handoff: crate::config::HandoffOffer,
+    /// `[quality] mrz`: whether the first photo comes before the document choice and the MRZ
+    /// side must read. Off in the flow's own tests unless they say so.
+    pub mrz: MrzPolicy,
 }
 
 /// The longest the kiosk waits for its own tasks. Each task reports, but a deadline in the flow
@@ -145,6 +152,7 @@ impl Default for FlowSettings {
             use_anyway_after: 3,
             staff_workstation: false,
             handoff: crate::config::HandoffOffer::Fallback,
+            mrz: MrzPolicy::Off,
         }
     }
 }
@@ -247,6 +255,9 @@ pub enum Event {
     Retake(ImageSlot),
     /// The customer pressed Send on the summary.
     Submit,
+    /// The customer chose the document type themselves: from "Show your document", or from
+    /// a review where the MRZ chose it.
+    ChooseManually,
     /// Upload progress.
     Progress(UploadProgress),
     /// Mark ID accepted the images.
@@ -361,6 +372,9 @@ pub struct Session {
     pub captures: u32,
     /// Problem codes found on them, with how often, for the journal.
     pub problems_seen: BTreeMap<&'static str, u32>,
+    /// The document type (and country) were set from the MRZ of the first photo: the review
+    /// says so and offers the choice screen.
+    pub identified_by_mrz: bool,
 }
 
 impl Session {
@@ -417,6 +431,7 @@ impl Session {
             failed_tries: BTreeMap::new(),
             captures: 0,
             problems_seen: BTreeMap::new(),
+            identified_by_mrz: false,
         }
     }
 
@@ -430,6 +445,69 @@ impl Session {
             *self.failed_tries.entry(slot).or_default() += 1;
         }
         self.checks.insert(slot, check);
+    }
+
+    /// The first photo, shown before the document was chosen: when its MRZ reads and names a
+    /// document and country this token allows, they are set and the photo goes to the side
+    /// that carries the MRZ, for review; otherwise it is kept as the front and the customer
+    /// chooses.
+    fn shown(&mut self, image: PreparedImage, check: PhotoCheck) -> Step {
+        let read = check
+            .mrz
+            .as_ref()
+            .filter(|summary| summary.status == MrzStatus::Valid)
+            .and_then(|summary| Some((summary.document?, summary.country.clone())));
+        let fits = read.as_ref().is_some_and(|(document, country)| {
+            let country_fits = match (&self.country, country) {
+                (Some(fixed), Some(read)) if self.country_fixed => fixed.eq_ignore_ascii_case(read),
+                (_, Some(_)) => true,
+                // No country in the MRZ (a specimen's Utopia): only with one already set.
+                (current, None) => current.is_some(),
+            };
+            country_fits && self.allowed_documents().contains(document)
+        });
+        let slot = match (fits, read) {
+            (true, Some((document, country))) => {
+                self.document = Some(document);
+                if !self.country_fixed && country.is_some() {
+                    self.country = country;
+                }
+                self.identified_by_mrz = true;
+                self.mrz_side().unwrap_or(ImageSlot::Front)
+            }
+            _ => ImageSlot::Front,
+        };
+        self.images.insert(slot, image);
+        self.checked(slot, check);
+        if self.identified_by_mrz {
+            Step::Review(slot)
+        } else {
+            Step::ChooseDocument
+        }
+    }
+
+    /// The side that carries the MRZ: a passport's photo page (its front); the back of an ID
+    /// card or residence permit (ICAO TD1, and the TD2 cards of the same issuers). Driving
+    /// licences and other documents have none.
+    pub fn mrz_side(&self) -> Option<ImageSlot> {
+        match self.document? {
+            ProcessDocumentType::Passport => Some(ImageSlot::Front),
+            ProcessDocumentType::IdCard | ProcessDocumentType::ResidencePermit => {
+                Some(ImageSlot::Back)
+            }
+            _ => None,
+        }
+    }
+
+    /// What the MRZ reader made of the MRZ side's photo, once there is one.
+    pub fn mrz_summary(&self) -> Option<&MrzSummary> {
+        self.checks.get(&self.mrz_side()?)?.mrz.as_ref()
+    }
+
+    /// The MRZ says the document has expired.
+    pub fn expired(&self) -> bool {
+        self.mrz_summary()
+            .is_some_and(|summary| summary.expired == Some(true))
     }
 
     fn next_missing_slot(&self) -> Option<ImageSlot> {
@@ -449,6 +527,17 @@ pub struct Review<'a> {
     /// The photo may be used: it passed, or it failed `use_anyway_after` times (or staff are
     /// helping) and the customer may send it all the same.
     pub usable: bool,
+    /// What the review says of the MRZ, on the side that carries it.
+    pub mrz: Option<MrzNotice>,
+}
+
+/// What a review or the summary tells of the MRZ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MrzNotice {
+    /// The code at the bottom could not be read with valid check digits.
+    Unreadable,
+    /// It reads, and the document has expired.
+    Expired,
 }
 
 /// The state machine.
@@ -571,13 +660,48 @@ impl Flow {
         let session = self.session.as_ref()?;
         let check = session.checks.get(&slot)?;
         let tries = session.failed_tries.get(&slot).copied().unwrap_or(0);
-        let usable =
-            check.passed() || self.staff_assisted() || tries >= self.settings.use_anyway_after;
+        let mrz = self.mrz_notice(session, slot);
+        let required_unread =
+            self.settings.mrz == MrzPolicy::Require && mrz == Some(MrzNotice::Unreadable);
+        let usable = (check.passed() && !required_unread)
+            || self.staff_assisted()
+            || tries >= self.settings.use_anyway_after;
         Some(Review {
             slot,
             check,
             usable,
+            mrz,
         })
+    }
+
+    /// What to tell of the MRZ on `slot`'s photo: only on the side that carries one, and only
+    /// when the MRZ is read at all.
+    fn mrz_notice(&self, session: &Session, slot: ImageSlot) -> Option<MrzNotice> {
+        if self.settings.mrz == MrzPolicy::Off || session.mrz_side() != Some(slot) {
+            return None;
+        }
+        let summary = session.checks.get(&slot)?.mrz.as_ref()?;
+        if summary.status != MrzStatus::Valid {
+            Some(MrzNotice::Unreadable)
+        } else if summary.expired == Some(true) {
+            Some(MrzNotice::Expired)
+        } else {
+            None
+        }
+    }
+
+    /// Why Send is refused on the summary: an expired document, unless staff are helping.
+    pub fn send_refused(&self) -> Option<MrzNotice> {
+        let session = self.session.as_ref()?;
+        (self.settings.mrz != MrzPolicy::Off && session.expired() && !self.staff_assisted())
+            .then_some(MrzNotice::Expired)
+    }
+
+    /// The capture screen asks the customer to show their document before choosing its type:
+    /// the MRZ of the first photo may choose it for them.
+    pub fn showing_document(&self) -> bool {
+        matches!(self.step, Step::Capture { .. } | Step::Preparing(_))
+            && self.session.as_ref().is_some_and(|s| s.document.is_none())
     }
 
     /// The session, while there is one.
@@ -770,11 +894,43 @@ impl Flow {
                 vec![Effect::PrepareImage(slot, image)]
             }
             Event::ImagePrepared(slot, image, check) if self.step == Step::Preparing(slot) => {
+                let showing = self.showing_document();
+                let require = self.settings.mrz == MrzPolicy::Require;
                 if let Some(session) = self.session.as_mut() {
+                    if showing {
+                        self.step = session.shown(*image, check);
+                        return Vec::new();
+                    }
+                    let unread = require
+                        && session.mrz_side() == Some(slot)
+                        && check
+                            .mrz
+                            .as_ref()
+                            .is_some_and(|m| m.status != MrzStatus::Valid);
                     session.images.insert(slot, *image);
                     session.checked(slot, check);
+                    if unread && session.checks.get(&slot).is_some_and(PhotoCheck::passed) {
+                        *session.failed_tries.entry(slot).or_default() += 1;
+                    }
                 }
                 self.step = Step::Review(slot);
+                Vec::new()
+            }
+            Event::ChooseManually
+                if self.showing_document()
+                    || matches!(self.step, Step::Review(_))
+                        && self.session.as_ref().is_some_and(|s| s.identified_by_mrz) =>
+            {
+                if let Some(session) = self.session.as_mut() {
+                    session.images.clear();
+                    session.checks.clear();
+                    session.document = None;
+                    session.identified_by_mrz = false;
+                    if !session.country_fixed {
+                        session.country = None;
+                    }
+                }
+                self.step = Step::ChooseDocument;
                 Vec::new()
             }
             Event::ImageFailed(slot, error) if self.step == Step::Preparing(slot) => {
@@ -800,7 +956,9 @@ impl Flow {
                 };
                 Vec::new()
             }
-            Event::Submit if self.step == Step::Summary => self.submit(),
+            Event::Submit if self.step == Step::Summary && self.send_refused().is_none() => {
+                self.submit()
+            }
             Event::Progress(progress) if matches!(self.step, Step::Submitting(_)) => {
                 self.step = Step::Submitting(SubmitStage::Uploading(progress));
                 Vec::new()
@@ -880,7 +1038,15 @@ impl Flow {
         }
         self.kept_images.clear();
         self.session = Some(session);
-        self.step = Step::ChooseDocument;
+        self.step = if self.settings.mrz == MrzPolicy::Off {
+            Step::ChooseDocument
+        } else {
+            // "Show your document": the first photo's MRZ may choose the type and country.
+            Step::Capture {
+                slot: ImageSlot::Front,
+                problem: None,
+            }
+        };
         if self.session.as_ref().is_some_and(|s| s.document.is_some()) {
             self.advance_capture();
         }
@@ -894,11 +1060,18 @@ impl Flow {
         if session.country.is_none() || !session.allowed_documents().contains(&document) {
             return Vec::new();
         }
-        if session.document != Some(document) {
+        // The photo shown before the choice stays, as the front, for its review.
+        let shown_first =
+            session.document.is_none() && session.images.contains_key(&ImageSlot::Front);
+        if session.document != Some(document) && !shown_first {
             session.images.clear();
         }
         session.document = Some(document);
-        self.advance_capture();
+        if shown_first {
+            self.step = Step::Review(ImageSlot::Front);
+        } else {
+            self.advance_capture();
+        }
         Vec::new()
     }
 
@@ -991,6 +1164,10 @@ impl Flow {
                         .collect()
                 })
                 .unwrap_or_default(),
+            mrz: session
+                .filter(|_| self.settings.mrz != MrzPolicy::Off)
+                .and_then(Session::mrz_summary)
+                .map(|summary| summary.status.code()),
         })
     }
 
@@ -1168,7 +1345,176 @@ mod tests {
                 Problem::Document(DocumentProblem::Glare),
                 Problem::Document(DocumentProblem::Blurry),
             ],
+            mrz: None,
         }
+    }
+
+    fn reading_mrz(policy: MrzPolicy) -> FlowSettings {
+        FlowSettings {
+            mrz: policy,
+            ..FlowSettings::default()
+        }
+    }
+
+    fn mrz(
+        status: MrzStatus,
+        document: Option<ProcessDocumentType>,
+        country: Option<&str>,
+        expired: Option<bool>,
+    ) -> PhotoCheck {
+        PhotoCheck {
+            problems: Vec::new(),
+            mrz: Some(MrzSummary {
+                status,
+                layout: None,
+                document,
+                country: country.map(str::to_owned),
+                expired,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_readable_passport_chooses_itself_and_an_id_card_goes_to_its_back() {
+        let (mut flow, now) = started(
+            reading_mrz(MrzPolicy::Warn),
+            token(None, &["ID_CARD", "PASSPORT"]),
+        );
+        // "Show your document": the first photo comes before the choice.
+        assert!(flow.showing_document());
+        let passport = mrz(
+            MrzStatus::Valid,
+            Some(ProcessDocumentType::Passport),
+            Some("LT"),
+            Some(false),
+        );
+        photo(&mut flow, ImageSlot::Front, &passport, now);
+        let session = flow.session().unwrap();
+        assert_eq!(session.document, Some(ProcessDocumentType::Passport));
+        assert_eq!(session.country.as_deref(), Some("LT"));
+        assert!(session.identified_by_mrz);
+        assert_eq!(flow.review().unwrap().mrz, None);
+        flow.handle(Event::Accept, now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Face,
+                problem: None
+            }
+        );
+
+        // A TD1 card's MRZ is on its back: the photo is the back, the front comes next.
+        let (mut flow, now) = started(
+            reading_mrz(MrzPolicy::Warn),
+            token(None, &["ID_CARD", "PASSPORT"]),
+        );
+        let card = mrz(
+            MrzStatus::Valid,
+            Some(ProcessDocumentType::IdCard),
+            Some("DE"),
+            Some(false),
+        );
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), card), now);
+        assert_eq!(flow.step(), &Step::Review(ImageSlot::Back));
+        flow.handle(Event::Accept, now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Front,
+                problem: None
+            }
+        );
+        assert_eq!(flow.session().unwrap().country.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn without_a_reading_the_choice_comes_back_and_keeps_the_photo() {
+        let (mut flow, now) = started(
+            reading_mrz(MrzPolicy::Warn),
+            token(None, &["ID_CARD", "PASSPORT"]),
+        );
+        let unread = mrz(MrzStatus::Absent, None, None, None);
+        flow.handle(Event::Captured(ImageSlot::Front, still()), now);
+        flow.handle(Event::ImagePrepared(ImageSlot::Front, image(), unread), now);
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+        flow.handle(Event::ChooseCountry("lt".into()), now);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::IdCard), now);
+        // The photo shown first is the front, reviewed now.
+        assert_eq!(flow.step(), &Step::Review(ImageSlot::Front));
+        // A country the token fixes must match the MRZ's, else the customer chooses.
+        let (mut flow, now) = started(with_country(), token(None, &["PASSPORT"]));
+        let _ = &mut flow;
+        let mut settings = with_country();
+        settings.mrz = MrzPolicy::Warn;
+        let (mut flow2, _) = started(settings, token(None, &["PASSPORT"]));
+        let german = mrz(
+            MrzStatus::Valid,
+            Some(ProcessDocumentType::Passport),
+            Some("DE"),
+            Some(false),
+        );
+        flow2.handle(Event::Captured(ImageSlot::Front, still()), now);
+        flow2.handle(Event::ImagePrepared(ImageSlot::Front, image(), german), now);
+        assert_eq!(flow2.step(), &Step::ChooseDocument);
+        // "Choose the document type" on the first screen skips the photo.
+        let (mut flow3, _) = started(reading_mrz(MrzPolicy::Warn), token(None, &["PASSPORT"]));
+        flow3.handle(Event::ChooseManually, now);
+        assert_eq!(flow3.step(), &Step::ChooseDocument);
+        // With the MRZ off, the choice comes first, as before.
+        assert_eq!(flow.step(), &Step::ChooseDocument);
+    }
+
+    #[test]
+    fn an_unreadable_mrz_warns_or_blocks_and_an_expired_document_cannot_be_sent() {
+        let settings = FlowSettings {
+            default_country: Some("lt".into()),
+            ..reading_mrz(MrzPolicy::Require)
+        };
+        let (mut flow, now) = started(settings, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseManually, now);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        let unread = mrz(MrzStatus::Invalid, None, None, None);
+        photo(&mut flow, ImageSlot::Front, &unread, now);
+        let review = flow.review().unwrap();
+        assert_eq!(review.mrz, Some(MrzNotice::Unreadable));
+        assert!(!review.usable, "require: retaken");
+        // Warn: told, usable.
+        let settings = FlowSettings {
+            default_country: Some("lt".into()),
+            ..reading_mrz(MrzPolicy::Warn)
+        };
+        let (mut flow, now) = started(settings, token(None, &["PASSPORT"]));
+        flow.handle(Event::ChooseManually, now);
+        flow.handle(Event::ChooseDocument(ProcessDocumentType::Passport), now);
+        photo(&mut flow, ImageSlot::Front, &unread, now);
+        let review = flow.review().unwrap();
+        assert_eq!(review.mrz, Some(MrzNotice::Unreadable));
+        assert!(review.usable);
+        // An expired passport: told on the review, and Send is refused on the summary.
+        flow.handle(Event::Retake(ImageSlot::Front), now);
+        let expired = mrz(
+            MrzStatus::Valid,
+            Some(ProcessDocumentType::Passport),
+            Some("LT"),
+            Some(true),
+        );
+        photo(&mut flow, ImageSlot::Front, &expired, now);
+        assert_eq!(flow.review().unwrap().mrz, Some(MrzNotice::Expired));
+        flow.handle(Event::Accept, now);
+        photo(&mut flow, ImageSlot::Face, &PhotoCheck::default(), now);
+        flow.handle(Event::Accept, now);
+        assert_eq!(flow.step(), &Step::Summary);
+        assert_eq!(flow.send_refused(), Some(MrzNotice::Expired));
+        assert!(flow.handle(Event::Submit, now).is_empty());
+        assert_eq!(flow.step(), &Step::Summary);
+        // The journal notes only whether it read.
+        let effects = flow.handle(Event::Cancel, now);
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Record(r) if r.mrz == Some("valid")))
+        );
     }
 
     #[test]
@@ -1376,6 +1722,7 @@ mod tests {
         flow.handle(Event::Accept, now);
         let no_face = PhotoCheck {
             problems: vec![Problem::Face(FaceProblem::NoFace)],
+            mrz: None,
         };
         photo(&mut flow, ImageSlot::Face, &no_face, now);
         let effects = flow.handle(Event::Cancel, now);
@@ -1478,6 +1825,7 @@ mod tests {
                     duration: Duration::from_secs(42),
                     captures: 3,
                     problems: BTreeMap::new(),
+                    mrz: None,
                 }),
                 Effect::WipeSession
             ]

@@ -140,8 +140,8 @@ impl Journal {
             .execute(
                 "INSERT INTO sessions
                     (ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms,
-                     captures, problems)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     captures, problems, mrz)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     unix_seconds(time),
                     record.client_id,
@@ -152,6 +152,7 @@ impl Journal {
                     i64::try_from(record.duration.as_millis()).unwrap_or(i64::MAX),
                     record.captures,
                     problems_text(&record.problems),
+                    record.mrz.unwrap_or(""),
                 ],
             )
             .map_err(|error| self.database_error(error))?;
@@ -177,7 +178,7 @@ impl Journal {
             .connection
             .prepare(
                 "SELECT ended_at, client_id, scan_ref, document_type, outcome, error, duration_ms,
-                        captures, problems
+                        captures, problems, mrz
                  FROM sessions ORDER BY ended_at DESC, id DESC LIMIT ?1",
             )
             .map_err(|error| self.database_error(error))?;
@@ -198,6 +199,7 @@ impl Journal {
                         duration: Duration::from_millis(duration_ms.max(0) as u64),
                         captures: row.get(7)?,
                         problems: problems_from_text(&row.get::<_, String>(8)?),
+                        mrz: mrz_from_text(&row.get::<_, String>(9)?),
                     },
                 })
             })
@@ -212,7 +214,7 @@ impl Journal {
         entries.reverse();
         writeln!(
             out,
-            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems"
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems,mrz"
         )?;
         for entry in &entries {
             let record = &entry.record;
@@ -226,6 +228,7 @@ impl Journal {
                 record.duration.as_millis().to_string(),
                 record.captures.to_string(),
                 problems_text(&record.problems),
+                record.mrz.unwrap_or("").to_owned(),
             ];
             let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
             writeln!(out, "{}", line.join(","))?;
@@ -259,10 +262,12 @@ impl JournalEntry {
             } else {
                 &record.client_id
             },
-            if record.problems.is_empty() {
-                "-".to_owned()
-            } else {
-                problems_text(&record.problems)
+            match (record.problems.is_empty(), record.mrz) {
+                (true, None) => "-".to_owned(),
+                (_, None) => problems_text(&record.problems),
+                (_, Some(mrz)) => format!("{} mrz:{mrz}", problems_text(&record.problems))
+                    .trim_start()
+                    .to_owned(),
             },
         )
     }
@@ -279,6 +284,7 @@ fn add_missing_columns(connection: &Connection) -> rusqlite::Result<()> {
     for (column, definition) in [
         ("captures", "INTEGER NOT NULL DEFAULT 0"),
         ("problems", "TEXT NOT NULL DEFAULT ''"),
+        ("mrz", "TEXT NOT NULL DEFAULT ''"),
     ] {
         if !columns.iter().any(|name| name == column) {
             connection.execute_batch(&format!(
@@ -287,6 +293,13 @@ fn add_missing_columns(connection: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The MRZ verdict as stored: one of the three words, or none.
+fn mrz_from_text(text: &str) -> Option<&'static str> {
+    ["valid", "invalid", "absent"]
+        .into_iter()
+        .find(|word| *word == text)
 }
 
 /// `blurry:2 glare:1`: each problem code with how often it was found.
@@ -350,6 +363,7 @@ mod tests {
             duration: Duration::from_millis(1234),
             captures: 0,
             problems: Default::default(),
+            mrz: None,
         }
     }
 
@@ -427,11 +441,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems"
+            "time_utc,client_id,scan_ref,document_type,outcome,error,duration_ms,captures,problems,mrz"
         );
         assert!(
             lines[1]
-                .ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234,0,"),
+                .ends_with(",\"a,b\",\"'=HYPERLINK(\"\"x\"\")\",,session_failed,HTTP_502,1234,0,,"),
             "{}",
             lines[1]
         );

@@ -487,6 +487,7 @@ fn journal_prints_a_table_and_exports_csv() {
                 duration: std::time::Duration::from_millis(61_500),
                 captures: 3,
                 problems: [("glare".to_owned(), 1)].into(),
+                mrz: Some("valid"),
             },
         )
         .unwrap();
@@ -527,7 +528,7 @@ fn journal_prints_a_table_and_exports_csv() {
     let lines: Vec<&str> = exported.lines().collect();
     assert_eq!(lines.len(), 2, "{exported}");
     assert!(
-        lines[1].ends_with(",kiosk-7,scan-abc,PASSPORT,accepted,,61500,3,glare:1"),
+        lines[1].ends_with(",kiosk-7,scan-abc,PASSPORT,accepted,,61500,3,glare:1,valid"),
         "{exported}"
     );
 }
@@ -565,6 +566,18 @@ fn bench_prints_each_stage_and_the_fastest_run_for_a_photo() {
 #[expect(dead_code, reason = "only the document frames are used here")]
 mod eval_set;
 
+/// `markid-kiosk SUBCOMMAND IMAGE... EXTRA...` without a config, logging under `dir`.
+fn on_images(subcommand: &str, dir: &Path, images: &[&Path], extra: &[&str]) -> Output {
+    Command::new(BINARY)
+        .arg(subcommand)
+        .args(images)
+        .args(extra)
+        .env_remove("MARKID_KIOSK_CONFIG")
+        .env("MARKID_LOG_DIR", dir.join("logs"))
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn check_judges_photos_with_json_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
@@ -577,16 +590,7 @@ fn check_judges_photos_with_json_and_exit_codes() {
     };
     let (good, truth) = frame_of(eval_set::DocClass::Good);
     let (empty, _) = frame_of(eval_set::DocClass::NoDocument);
-    let run = |args: &[&Path], extra: &[&str]| {
-        Command::new(BINARY)
-            .arg("check")
-            .args(args)
-            .args(extra)
-            .env_remove("MARKID_KIOSK_CONFIG")
-            .env("MARKID_LOG_DIR", dir.path().join("logs"))
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&Path], extra: &[&str]| on_images("check", dir.path(), args, extra);
     let output = run(&[&good], &["--json"]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -631,4 +635,70 @@ fn check_judges_photos_with_json_and_exit_codes() {
         "{text}"
     );
     assert!(text.contains("Good.jpg: usable"), "{text}");
+}
+
+#[test]
+fn mrz_reads_specimens_with_json_exit_codes_and_no_personal_fields_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let readable = fixture("mrz/pass-uto.jpg");
+    let unreadable = fixture("exif-orientation/Landscape_6.jpg");
+    let run = |args: &[&Path], extra: &[&str]| on_images("mrz", dir.path(), args, extra);
+    let output = run(&[&readable], &["--json"]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["found"], true);
+    assert_eq!(report["format"], "TD3");
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["document_code"], "P");
+    assert_eq!(report["issuing_state"], "UTO");
+    // ICAO's specimen expired on 15 April 2012.
+    assert_eq!(report["expired"], true);
+    for check in [
+        "document_number",
+        "date_of_birth",
+        "date_of_expiry",
+        "personal_number",
+        "composite",
+    ] {
+        assert_eq!(report["checks"][check], true, "{report}");
+    }
+    assert!(report["ms"].as_f64().unwrap() > 0.0);
+    // Names and numbers only with --show-fields.
+    let plain = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !plain.contains("ERIKSSON") && !plain.contains("L898902C3"),
+        "{plain}"
+    );
+    assert!(report.get("fields").is_none());
+    let output = run(&[&readable], &["--json", "--show-fields"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["fields"]["surname"], "ERIKSSON");
+    assert_eq!(report["fields"]["document_number"], "L898902C3");
+    assert_eq!(report["fields"]["date_of_expiry"], "2012-04-15");
+    // A photo without an MRZ: exit 1, its own line; a broken file: exit 2.
+    let output = run(&[&readable, &unreadable], &["--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["valid"], false);
+    let broken = dir.path().join("broken.jpg");
+    std::fs::write(&broken, b"\xff\xd8\xff\xe0 not really").unwrap();
+    let output = run(&[&broken, &readable], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("broken.jpg: error:"), "{text}");
+    assert!(text.contains("pass-uto.jpg: TD3 valid P UTO"), "{text}");
+    // Nothing personal in the log either.
+    let logs: String = std::fs::read_dir(dir.path().join("logs"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!logs.contains("ERIKSSON") && !logs.contains("L898902C3"));
 }

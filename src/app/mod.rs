@@ -266,6 +266,7 @@ impl KioskApp {
                 self.handle(Event::HandOff { camera_unavailable });
             }
             ScreenAction::HandOffDone => self.handle(Event::HandOffDone),
+            ScreenAction::ChooseManually => self.handle(Event::ChooseManually),
             ScreenAction::ReadAloud => self.customer.narrator.toggle(),
         }
     }
@@ -418,6 +419,7 @@ impl KioskApp {
                     }
                 };
                 let camera = screens::CameraView {
+                    showing_document: self.flow.showing_document(),
                     guide,
                     outline: guidance.outline,
                     hint: guidance.hint,
@@ -435,7 +437,39 @@ impl KioskApp {
             Step::Preparing(_) => screens::waiting_ui(ui, locale, "waiting.photo"),
             Step::Review(slot) => {
                 let review = self.flow.review()?;
-                screens::review_ui(ui, locale, &review, self.capture.thumbnails.get(slot))
+                let identified = self
+                    .flow
+                    .session()
+                    .filter(|s| s.identified_by_mrz)
+                    .and_then(|s| {
+                        let document = screens::document_name(locale, s.document?);
+                        Some(match s.country.as_deref() {
+                            Some(code) => {
+                                if self.customer.countries.as_ref().map(CountryNames::locale)
+                                    != Some(locale)
+                                {
+                                    let first = &self.config.kiosk.countries_first;
+                                    self.customer.countries =
+                                        Some(CountryNames::new(locale, first));
+                                }
+                                let name = self
+                                    .customer
+                                    .countries
+                                    .as_ref()
+                                    .map(|names| names.name(code).to_owned())
+                                    .unwrap_or_else(|| code.to_owned());
+                                format!("{document}, {name}")
+                            }
+                            None => document.into_owned(),
+                        })
+                    });
+                screens::review_ui(
+                    ui,
+                    locale,
+                    &review,
+                    identified.as_deref(),
+                    self.capture.thumbnails.get(slot),
+                )
             }
             Step::Summary => {
                 let slots = self
@@ -447,7 +481,7 @@ impl KioskApp {
                     .into_iter()
                     .map(|slot| (slot, self.capture.thumbnails.get(slot)))
                     .collect();
-                screens::summary_ui(ui, locale, &images)
+                screens::summary_ui(ui, locale, &images, self.flow.send_refused())
             }
             Step::Submitting(stage) => screens::submitting_ui(ui, locale, stage),
             Step::Success { scan_ref, .. } => screens::success_ui(ui, locale, &scan_ref),
@@ -659,6 +693,7 @@ fn flow_settings(config: &Config) -> FlowSettings {
         use_anyway_after: config.quality.use_anyway_after,
         staff_workstation: !config.kiosk.kiosk_mode,
         handoff: config.handoff.offer,
+        mrz: config.quality.mrz,
     }
 }
 

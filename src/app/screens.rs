@@ -10,7 +10,7 @@ use super::theme;
 use crate::api::{ImageSlot, Locale, ProcessDocumentType, UploadProgress};
 use crate::camera::{CameraError, CameraStatus};
 use crate::countries::CountryNames;
-use crate::flow::{Failure, Review, SubmitStage};
+use crate::flow::{Failure, MrzNotice, Review, SubmitStage};
 use crate::guide::{Hint, hint_for};
 use crate::i18n::{language_name, tr, tr_with};
 use crate::imaging::ImagingError;
@@ -49,6 +49,8 @@ pub enum ScreenAction {
     CallStaff,
     /// "Continue on my phone" on a capture screen.
     HandOff,
+    /// Choose the document type by hand ("Show your document", or a type the MRZ set).
+    ChooseManually,
     /// Done on the phone screen.
     HandOffDone,
     /// "Read aloud" switched on or off.
@@ -588,6 +590,8 @@ pub fn staff_called_ui(ctx: &egui::Context, locale: Locale) -> Option<ScreenActi
 
 /// What the capture screen shows of the camera.
 pub struct CameraView<'a> {
+    /// "Show your document": the first photo, before the document type is chosen.
+    pub showing_document: bool,
     /// Offer the OS file dialog (not to customers in kiosk mode: it is a way out).
     pub file_dialog: bool,
     /// The newest preview frame.
@@ -732,7 +736,13 @@ pub fn capture_ui(
     problem: Option<&ImagingError>,
 ) -> Option<ScreenAction> {
     let mut action = None;
-    title(ui, &slot_name(locale, slot));
+    if camera.showing_document {
+        // Before the document is chosen: its MRZ may choose it.
+        title(ui, &tr(locale, "show.title"));
+        ui.label(RichText::new(tr(locale, "show.hint")).font(theme::body_font()));
+    } else {
+        title(ui, &slot_name(locale, slot));
+    }
     let live = matches!(camera.status, Some(CameraStatus::Live { .. }));
     if live {
         // The live hint once the first frame is judged; until then the screen's instruction.
@@ -808,6 +818,9 @@ pub fn capture_ui(
         if camera.file_dialog && big_button(ui, &tr(locale, "capture.choose_file")) {
             action = Some(ScreenAction::ChooseFile);
         }
+        if camera.showing_document && big_button(ui, &tr(locale, "show.choose")) {
+            action = Some(ScreenAction::ChooseManually);
+        }
         if camera.handoff && big_button(ui, &tr(locale, "handoff.offer")) {
             action = Some(ScreenAction::HandOff);
         }
@@ -834,13 +847,45 @@ pub fn review_ui(
     ui: &mut Ui,
     locale: Locale,
     review: &Review<'_>,
+    identified: Option<&str>,
     image: Option<&TextureHandle>,
 ) -> Option<ScreenAction> {
     let mut action = None;
     let slot = review.slot;
     let name = slot_name(locale, slot);
     title(ui, &tr_with(locale, "review.title", &[("slot", &name)]));
-    let passed = review.check.passed();
+    if let Some(document) = identified {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(tr_with(locale, "mrz.identified", &[("document", document)]))
+                    .font(theme::body_font()),
+            );
+            if small_button(ui, &tr(locale, "mrz.not_right")) {
+                action = Some(ScreenAction::ChooseManually);
+            }
+        });
+    }
+    match review.mrz {
+        Some(MrzNotice::Unreadable) => {
+            ui.label(
+                RichText::new(tr(locale, "mrz.unreadable"))
+                    .font(theme::hint_font())
+                    .strong()
+                    .color(theme::DANGER),
+            );
+        }
+        Some(MrzNotice::Expired) => {
+            ui.label(
+                RichText::new(tr(locale, "mrz.expired"))
+                    .font(theme::hint_font())
+                    .strong()
+                    .color(theme::DANGER),
+            );
+        }
+        None => {}
+    }
+    // A photo that passed the checks but whose required MRZ does not read is retaken.
+    let passed = review.check.passed() && (review.usable || review.mrz.is_none());
     if passed {
         ui.horizontal(|ui| {
             ui.label(
@@ -901,6 +946,7 @@ pub fn summary_ui(
     ui: &mut Ui,
     locale: Locale,
     images: &[(ImageSlot, Option<&TextureHandle>)],
+    refused: Option<MrzNotice>,
 ) -> Option<ScreenAction> {
     let mut action = None;
     title(ui, &tr(locale, "summary.title"));
@@ -924,8 +970,16 @@ pub fn summary_ui(
         }
     });
     ui.add_space(theme::GAP / 2.0);
+    if refused.is_some() {
+        ui.label(
+            RichText::new(tr(locale, "mrz.send_refused"))
+                .font(theme::hint_font())
+                .strong()
+                .color(theme::DANGER),
+        );
+    }
     ui.horizontal(|ui| {
-        if primary_button(ui, &tr(locale, "summary.send")) {
+        if refused.is_none() && primary_button(ui, &tr(locale, "summary.send")) {
             action = Some(ScreenAction::Submit);
         }
         if cancel_in_row(ui, locale) {

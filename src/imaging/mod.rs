@@ -341,11 +341,23 @@ pub fn prepare_checked(
     policy: &ImagePolicy,
     quality: &crate::quality::QualitySettings,
 ) -> Result<(PreparedImage, crate::quality::PhotoCheck), ImagingError> {
-    use crate::quality::{PhotoCheck, analyze_face, document_for_upload, luma_of};
+    use crate::quality::{
+        PhotoCheck, analyze_document_in_colour, analyze_face, crop_for_upload, luma_of,
+        whole_document_corners,
+    };
     match role {
         ImageRole::Document => {
-            let (document, report) = document_for_upload(rgb, quality);
-            Ok((prepare_pixels(document, role, policy)?, (&report).into()))
+            let report = analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), quality);
+            let mut check = PhotoCheck::from(&report);
+            if quality.mrz != crate::quality::MrzPolicy::Off {
+                // On the rectified document, and on the whole photo when that gives no valid
+                // reading (an outline that clips the zone); only the summary leaves this
+                // block, the reading is wiped when it drops.
+                let reading = crate::mrz::read_document(&rgb, whole_document_corners(&report));
+                check.mrz = Some(reading.summary(crate::mrz::today()));
+            }
+            let document = crop_for_upload(rgb, &report, quality);
+            Ok((prepare_pixels(document, role, policy)?, check))
         }
         ImageRole::Face => {
             let check = PhotoCheck::from(&analyze_face(&luma_of(&rgb), quality));

@@ -84,6 +84,24 @@ pub struct QualitySettings {
     pub auto_capture: bool,
     /// After this many photos of one side fail the checks, "Use anyway" is offered.
     pub use_anyway_after: u32,
+    /// Whether the side that carries the MRZ (a passport's photo page, an ID card's back) must
+    /// have one that reads with valid check digits before Send: `require` (a retake, unless
+    /// staff help), `warn` (the review says so, Send stays), `off` (not read; the customer
+    /// always chooses the document type).
+    pub mrz: MrzPolicy,
+}
+
+/// `[quality] mrz`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MrzPolicy {
+    /// An unreadable MRZ blocks the photo.
+    Require,
+    /// An unreadable MRZ is told; the photo may be used.
+    #[default]
+    Warn,
+    /// The MRZ is not read.
+    Off,
 }
 
 impl Default for QualitySettings {
@@ -104,6 +122,7 @@ impl Default for QualitySettings {
             min_face_sharpness: 0.25,
             auto_capture: true,
             use_anyway_after: 3,
+            mrz: MrzPolicy::Warn,
         }
     }
 }
@@ -178,6 +197,8 @@ impl Problem {
 pub struct PhotoCheck {
     /// What is wrong, most important first; empty when the photo passed.
     pub problems: Vec<Problem>,
+    /// What the MRZ reader made of a document side (None: not read). Nothing personal.
+    pub mrz: Option<crate::mrz::MrzSummary>,
 }
 
 impl PhotoCheck {
@@ -207,6 +228,7 @@ impl From<&DocumentReport> for PhotoCheck {
                 .copied()
                 .map(Problem::Document)
                 .collect(),
+            mrz: None,
         }
     }
 }
@@ -215,6 +237,7 @@ impl From<&FaceReport> for PhotoCheck {
     fn from(report: &FaceReport) -> Self {
         Self {
             problems: report.problems.iter().copied().map(Problem::Face).collect(),
+            mrz: None,
         }
     }
 }
@@ -227,15 +250,31 @@ pub fn document_for_upload(
     settings: &QualitySettings,
 ) -> (RgbImage, DocumentReport) {
     let report = analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), settings);
-    let whole = !report.problems.contains(&DocumentProblem::CutOff);
-    match report.corners {
-        Some(corners) if settings.crop_documents && whole => {
-            let cropped = crop_document(&rgb, &corners, settings.crop_margin);
+    (crop_for_upload(rgb, &report, settings), report)
+}
+
+/// The corners to rectify by: the outline, when the document is whole in the frame.
+pub fn whole_document_corners(report: &DocumentReport) -> Option<&[Corner; 4]> {
+    report
+        .corners
+        .as_ref()
+        .filter(|_| !report.problems.contains(&DocumentProblem::CutOff))
+}
+
+/// The photo as uploaded, given the engine's report on it (see `document_for_upload`).
+pub fn crop_for_upload(
+    rgb: RgbImage,
+    report: &DocumentReport,
+    settings: &QualitySettings,
+) -> RgbImage {
+    match whole_document_corners(report) {
+        Some(corners) if settings.crop_documents => {
+            let cropped = crop_document(&rgb, corners, settings.crop_margin);
             // The full frame is a customer's photo too: wiped before it is freed.
             let mut source = rgb;
             crate::imaging::wipe_slice(&mut source);
-            (cropped, report)
+            cropped
         }
-        _ => (rgb, report),
+        _ => rgb,
     }
 }
