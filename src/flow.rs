@@ -1429,6 +1429,34 @@ mod tests {
     }
 
     #[test]
+    fn a_read_passport_whose_photo_failed_a_check_is_kept_anyway_on_a_staff_workstation() {
+        let settings = FlowSettings {
+            staff_workstation: true,
+            ..reading_mrz(MrzPolicy::Warn)
+        };
+        let (mut flow, now) = started(settings, token(None, &["ID_CARD", "PASSPORT"]));
+        let mut small = mrz(
+            MrzStatus::Valid,
+            Some(ProcessDocumentType::Passport),
+            Some("CZ"),
+            Some(true),
+        );
+        small.problems = vec![Problem::Document(DocumentProblem::TooSmall)];
+        photo(&mut flow, ImageSlot::Front, &small, now);
+        let review = flow.review().unwrap();
+        assert!(review.usable);
+        assert_eq!(review.mrz, Some(MrzNotice::Expired));
+        flow.handle(Event::Accept, now);
+        assert_eq!(
+            flow.step(),
+            &Step::Capture {
+                slot: ImageSlot::Face,
+                problem: None
+            }
+        );
+    }
+
+    #[test]
     fn without_a_reading_the_choice_comes_back_and_keeps_the_photo() {
         let (mut flow, now) = started(
             reading_mrz(MrzPolicy::Warn),

@@ -913,7 +913,16 @@ pub fn review_ui(
         staff_detail(ui, &codes.join(", "));
     }
     if let Some(image) = image {
-        ui.vertical_centered(|ui| fitted(ui, image, theme::REVIEW_IMAGE));
+        // The buttons below stay on screen however many notices stand above: the photo takes
+        // the room left, up to its usual size.
+        let room = egui::vec2(
+            theme::REVIEW_IMAGE.x,
+            theme::REVIEW_IMAGE
+                .y
+                .min(ui.available_height() - theme::BUTTON_ROW_ROOM)
+                .max(120.0),
+        );
+        ui.vertical_centered(|ui| fitted(ui, image, room));
     }
     let use_label = tr(locale, "review.use");
     let anyway_label = tr(locale, "review.use_anyway");

@@ -66,6 +66,9 @@ pub const LANGUAGE_LIST_HEIGHT: f32 = 480.0;
 pub const STAFF_DETAIL_SIZE: f32 = 15.0;
 /// The photo under review fits this box, in points: large enough to check the text on it.
 pub const REVIEW_IMAGE: Vec2 = Vec2::new(880.0, 420.0);
+/// Room kept under a screen's photo for its row of big buttons and the gap above it, so that
+/// the buttons never fall below the window's edge.
+pub const BUTTON_ROW_ROOM: f32 = 110.0;
 /// The least side of the phone screen's QR code, in points (the texture is 8 pixels a module;
 /// larger still is easier for a phone).
 pub const HANDOFF_QR_SIDE: f32 = 360.0;
