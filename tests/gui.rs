@@ -663,7 +663,40 @@ fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
         panic!("the session did not run: {stdout}")
     };
     let tokens: Vec<String> = printed.split(' ').map(str::to_owned).collect();
+    // A session whose passport's MRZ is read, in the same home, logging at trace level too.
+    let mrz_session = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_readable_passport_skips_the_document_choice_and_an_expired_one_cannot_be_sent",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("HOME", dir("home"))
+        .env("TMPDIR", dir("tmp"))
+        .env("XDG_DATA_HOME", dir("data"))
+        .env("XDG_CONFIG_HOME", dir("config"))
+        .env("XDG_CACHE_HOME", dir("cache"))
+        .env("XDG_STATE_HOME", dir("state"))
+        .env("MARKID_LOG_DIR", dir("logs"))
+        .env("MARKID_LOG_FILE", "trace")
+        .env_remove("MARKID_KIOSK_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        mrz_session.status.success(),
+        "{}",
+        String::from_utf8_lossy(&mrz_session.stderr)
+    );
     let files = files_under(root.path());
+    // Nothing read from its MRZ (surname, given name, document number, birth and expiry
+    // dates) in any file.
+    for file in &files {
+        // Sockets and pipes (a sound or speech server's) are not files to read.
+        let text = String::from_utf8_lossy(&std::fs::read(file).unwrap_or_default()).into_owned();
+        for field in ["SPECIMEN", "VZOR", "99009054", "690622", "160729"] {
+            assert!(!text.contains(field), "{field} in {}", file.display());
+        }
+    }
     let Some(log_file) = files
         .iter()
         .find(|f| f.starts_with(root.path().join("logs")))
