@@ -39,6 +39,8 @@ use glyphs::{ALPHABET, CELL_HEIGHT, CELL_MARGIN, CELL_WIDTH, Cell};
 use layout::{Kind, check_holds};
 use locate::{Line, median};
 
+/// Narrowest outline, in the photo's pixels, whose rectified document is read first.
+const MIN_OUTLINE_WIDTH: u32 = 400;
 /// Lowest correlation for a character to count as read.
 const MIN_SCORE: f32 = 0.55;
 /// Least lead of a character no check digit covers over its runner-up, for a valid reading.
@@ -216,7 +218,12 @@ pub fn document_type_for_code(code: &str) -> Option<ProcessDocumentType> {
 /// rectified document gives no valid reading (an outline around the wrong thing, or one that
 /// clips the zone).
 pub fn read_document(rgb: &RgbImage, corners: Option<&[crate::quality::Corner; 4]>) -> MrzReading {
-    let on_crop = corners.map(|corners| {
+    // An outline narrower than this holds no readable zone (a passport's 44 characters would
+    // be under 8 pixels apart): it is around something else, and the whole photo is read at
+    // once rather than after a wasted read.
+    let on_crop =
+        corners.filter(|corners| crate::quality::crop_size(corners, 0.02).0 >= MIN_OUTLINE_WIDTH);
+    let on_crop = on_crop.map(|corners| {
         let mut crop = crate::quality::crop_document(rgb, corners, 0.02);
         let reading = read(&crate::quality::luma_of(&crop));
         crate::imaging::wipe_slice(&mut crop);
