@@ -26,8 +26,6 @@ mod glyphs;
 mod layout;
 mod locate;
 
-use std::time::Instant;
-
 use image::{GrayImage, RgbImage};
 use zeroize::Zeroize;
 
@@ -254,13 +252,6 @@ pub fn read(luma: &GrayImage) -> MrzReading {
         return reading;
     }
     read_upright(&image::imageops::rotate180(&work))
-}
-
-/// The time `read` took, for the CLI and the benchmark.
-pub fn read_timed(luma: &GrayImage) -> (MrzReading, f64) {
-    let started = Instant::now();
-    let reading = read(luma);
-    (reading, started.elapsed().as_secs_f64() * 1000.0)
 }
 
 /// The image at 1000 to 1600 pixels wide: a document photo's MRZ characters are then 12 to 40
