@@ -566,6 +566,14 @@ fn bench_prints_each_stage_and_the_fastest_run_for_a_photo() {
 #[expect(dead_code, reason = "only the document frames are used here")]
 mod eval_set;
 
+/// One JSON object per line of the command's standard output.
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
 /// `markid-kiosk SUBCOMMAND IMAGE... EXTRA...` without a config, logging under `dir`.
 fn on_images(subcommand: &str, dir: &Path, images: &[&Path], extra: &[&str]) -> Output {
     Command::new(BINARY)
@@ -612,10 +620,7 @@ fn check_judges_photos_with_json_and_exit_codes() {
     // One unusable image makes the exit code 1; each image gets its own line.
     let output = run(&[&good, &empty], &["--json"]);
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["problems"], serde_json::json!(["no_document"]));
     assert!(lines[1]["corners"].is_null());
@@ -678,10 +683,7 @@ fn mrz_reads_specimens_with_json_exit_codes_and_no_personal_fields_unless_asked(
     // A photo without an MRZ: exit 1, its own line; a broken file: exit 2.
     let output = run(&[&readable, &unreadable], &["--json"]);
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["valid"], false);
     let broken = dir.path().join("broken.jpg");

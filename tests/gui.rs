@@ -624,21 +624,16 @@ fn a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it() {
     println!("privacy-test-tokens: {}", tokens.join(" "));
 }
 
-#[test]
-fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
-    let root = tempfile::tempdir().unwrap();
-    let dir = |name: &str| {
-        let path = root.path().join(name);
+/// Runs the test `name` of this binary in a process whose home, data, config, cache, state,
+/// temporary and log folders are fresh folders under `root`, logging at trace level.
+fn in_fresh_home(root: &Path, name: &str) -> std::process::Output {
+    let dir = |folder: &str| {
+        let path = root.join(folder);
         std::fs::create_dir_all(&path).unwrap();
         path
     };
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env("HOME", dir("home"))
         .env("TMPDIR", dir("tmp"))
         .env("XDG_DATA_HOME", dir("data"))
@@ -649,7 +644,16 @@ fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
         .env("MARKID_LOG_FILE", "trace")
         .env_remove("MARKID_KIOSK_CONFIG")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
+    let root = tempfile::tempdir().unwrap();
+    let output = in_fresh_home(
+        root.path(),
+        "a_whole_session_leaves_only_the_journal_and_nothing_personal_in_it",
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -664,24 +668,10 @@ fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
     };
     let tokens: Vec<String> = printed.split(' ').map(str::to_owned).collect();
     // A session whose passport's MRZ is read, in the same home, logging at trace level too.
-    let mrz_session = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_readable_passport_skips_the_document_choice_and_an_expired_one_cannot_be_sent",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("HOME", dir("home"))
-        .env("TMPDIR", dir("tmp"))
-        .env("XDG_DATA_HOME", dir("data"))
-        .env("XDG_CONFIG_HOME", dir("config"))
-        .env("XDG_CACHE_HOME", dir("cache"))
-        .env("XDG_STATE_HOME", dir("state"))
-        .env("MARKID_LOG_DIR", dir("logs"))
-        .env("MARKID_LOG_FILE", "trace")
-        .env_remove("MARKID_KIOSK_CONFIG")
-        .output()
-        .unwrap();
+    let mrz_session = in_fresh_home(
+        root.path(),
+        "a_readable_passport_skips_the_document_choice_and_an_expired_one_cannot_be_sent",
+    );
     assert!(
         mrz_session.status.success(),
         "{}",
