@@ -271,18 +271,17 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>, depth: Depth) 
 fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32, Found)> {
     let mut work = box_reduce(luma, factor);
     stretch_contrast(&mut work);
-    let edges = imageproc::edges::canny(&work, 10.0, 30.0);
+    let edges = super::edges::canny(&work, 10.0, 30.0);
     let gradients = Gradients {
         sobel: Sobel::of(&work),
         edges: &edges,
     };
-    let closed =
-        imageproc::morphology::dilate(&edges, imageproc::distance_transform::Norm::LInf, 1);
+    let closed = super::edges::dilate(&edges, 1);
     let frame_area = f64::from(work.width()) * f64::from(work.height());
     // Contours of the closed edges (a border broken by print or a finger), and of the raw ones
     // (a border touched by background clutter, which closing would merge with it).
-    let mut contours = imageproc::contours::find_contours::<i32>(&closed);
-    contours.extend(imageproc::contours::find_contours::<i32>(&edges));
+    let mut contours = super::edges::find_contours(&closed);
+    contours.extend(super::edges::find_contours(&edges));
     // And the outlines of the light and of the dark regions (Otsu's split, opened so that
     // thin bridges to the background break): paper on a darker desk, or the reverse, is one
     // region even where its edge is too soft or too busy for the edge detector.
@@ -292,20 +291,17 @@ fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32
         imageproc::contrast::ThresholdType::BinaryInverted,
     ] {
         let regions = imageproc::contrast::threshold(&work, level, kind);
-        let opened =
-            imageproc::morphology::open(&regions, imageproc::distance_transform::Norm::LInf, 2);
-        contours.extend(imageproc::contours::find_contours::<i32>(&opened));
+        let opened = super::edges::open(&regions, 2);
+        contours.extend(super::edges::find_contours(&opened));
     }
     let mut best: Option<(f32, Found)> = None;
     for contour in &contours {
         // A contour whose bounding box is smaller than the least candidate cannot hold one:
         // most of a textured frame's hundreds of contours end here, before a hull is made.
-        if contour.points.len() < 20
-            || bounding_box_area(&contour.points) < MIN_CANDIDATE_AREA * frame_area
-        {
+        if contour.len() < 20 || bounding_box_area(contour) < MIN_CANDIDATE_AREA * frame_area {
             continue;
         }
-        let hull = imageproc::geometry::convex_hull(contour.points.clone());
+        let hull = imageproc::geometry::convex_hull(contour.clone());
         if imageproc::geometry::contour_area(&hull) < MIN_CANDIDATE_AREA * frame_area {
             continue;
         }
@@ -466,24 +462,25 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
         let band = (0.06 * length).max(4.0) as i32;
         let steps = (length as usize / 2).clamp(10, 200);
         let mut points = Vec::with_capacity(steps);
+        let mut aligned: Vec<(f32, Corner)> = Vec::with_capacity(2 * band as usize + 1);
         for step in 0..steps {
             let t = 0.1 + 0.8 * step as f32 / (steps - 1) as f32;
             let base = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
             // Of the edges facing across the side, the outermost that is at least half as
             // strong as the strongest: print lies inside the border, and a soft drop shadow's
             // edge outside it is much weaker than the document's own.
-            let mut aligned: Vec<(f32, Corner)> = Vec::new();
+            aligned.clear();
             for offset in (-band..=band).rev() {
-                let x = (base[0] + offset as f32 * normal[0]).round() as i32;
-                let y = (base[1] + offset as f32 * normal[1]).round() as i32;
+                let x = round_to_i32(base[0] + offset as f32 * normal[0]);
+                let y = round_to_i32(base[1] + offset as f32 * normal[1]);
                 if let Some((_, magnitude)) = gradients.edge_across(x, y, normal) {
                     aligned.push((magnitude, [x as f32, y as f32]));
                 }
             }
             let peak = aligned.iter().map(|(m, _)| *m).fold(0.0f32, f32::max);
             // Magnitudes are squared: half the strength is a quarter.
-            let strongest = aligned.into_iter().find(|(m, _)| *m >= 0.25 * peak);
-            let outermost = strongest.map(|(_, point)| point);
+            let strongest = aligned.iter().find(|(m, _)| *m >= 0.25 * peak);
+            let outermost = strongest.map(|(_, point)| *point);
             points.extend(outermost);
         }
         if points.len() < steps / 3 {
@@ -634,8 +631,8 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
         for step in 0..steps {
             let t = (step as f32 + 0.5) / steps as f32;
             let (x, y) = (
-                (a[0] + t * (b[0] - a[0])).round() as i32,
-                (a[1] + t * (b[1] - a[1])).round() as i32,
+                round_to_i32(a[0] + t * (b[0] - a[0])),
+                round_to_i32(a[1] + t * (b[1] - a[1])),
             );
             samples += 1;
             let mut sign = 0i8;
@@ -656,6 +653,22 @@ fn edge_support(gradients: &Gradients, quad: &[Corner; 4], frame_w: u32, frame_h
         on_edge += outward.max(inward);
     }
     on_edge as f32 / samples.max(1) as f32
+}
+
+/// `value.round() as i32` (half away from zero, saturating, NaN to 0) without a call to
+/// libm's `roundf`, which the baseline x86-64 target has no instruction for: the search rounds
+/// tens of thousands of sample positions per frame. Exact: a float less its truncation is
+/// exact, so the comparison with one half decides as `round` does.
+fn round_to_i32(value: f32) -> i32 {
+    let whole = value as i32;
+    let fraction = value - whole as f32;
+    if fraction >= 0.5 {
+        whole.saturating_add(1)
+    } else if fraction <= -0.5 {
+        whole.saturating_sub(1)
+    } else {
+        whole
+    }
 }
 
 /// The area of the axis-aligned box around `points`: at least any polygon's through them.
@@ -694,6 +707,36 @@ fn polygon_area(points: &[Corner]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_without_libm_rounds_as_round_does() {
+        let mut values = vec![
+            0.0f32,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.49999997,
+            -0.49999997,
+            8_388_607.5,
+            8_388_609.0,
+            3.0e9,
+            -3.0e9,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        // Every quarter-pixel step, and its neighbouring floats, across a frame.
+        for step in -8_000..8_000 {
+            let value = step as f32 * 0.25;
+            values.extend([value, value.next_up(), value.next_down()]);
+        }
+        for value in values {
+            assert_eq!(round_to_i32(value), value.round() as i32, "{value}");
+        }
+    }
 
     #[test]
     fn corners_are_ordered_clockwise_from_the_top_left() {

@@ -1,15 +1,17 @@
-//! Sobel gradients in integer arithmetic, for the document search.
+//! Edges for the document search: Sobel gradients, Canny's edge detector and square
+//! morphology, in plain row loops.
 //!
-//! The same numbers as `imageproc::gradients::horizontal_sobel` and `vertical_sobel` (the test
-//! below holds them equal), computed for both directions in one pass over plain rows instead
-//! of two generic 3x3 filters with per-pixel access: about 2 ms a preview frame less.
-//!
-//! A Canny detector written the same way was tried too (session 10): several times faster than
-//! `imageproc::edges::canny`, but its edges differ on a few pixels at the thresholds, and the
-//! evaluation set's corners moved (within 3% on 87.5% of documents instead of 93.8%). The
-//! search's constants were measured with imageproc's edges, so those stay.
+//! Each computes exactly what its `imageproc` counterpart does (`gradients::horizontal_sobel`
+//! and `vertical_sobel`, `edges::canny`, `morphology::dilate`/`erode`/`open` with the LInf
+//! norm); the tests below hold them equal pixel for pixel on real photos. They exist because
+//! a preview frame has 8 ms in all, and imageproc's generic per-pixel access spent about 4 ms
+//! of it on Canny alone and 2 ms on distance transforms. Equal, not merely similar: the
+//! search's constants were measured on the evaluation set with imageproc's edges, and an
+//! approximate Canny tried in session 10 moved the set's corners (3% of the diagonal on 87.5%
+//! of the documents instead of 93.8%).
 
 use image::GrayImage;
+use imageproc::point::Point;
 
 /// Horizontal and vertical Sobel gradients of an image, row by row (borders clamped, as
 /// `imageproc::gradients` does).
@@ -64,6 +66,434 @@ impl Sobel {
     }
 }
 
+/// Canny's edge detector, exactly as `imageproc::edges::canny(image, low, high)`: a Gaussian
+/// blur (sigma 1.4, f32 taps, each pass clamped to u8 by truncation), Sobel gradients,
+/// non-maximum suppression in four directions and hysteresis. Edge pixels are 255.
+///
+/// Where imageproc computes `hypot(gx, gy)` in f32 and the angle with `atan2`, this keeps
+/// `gx² + gy²` in integers and sorts the direction by exact tangent comparisons. Both are the
+/// same decisions: the squares are exact integers, whose square roots keep their order in f32;
+/// and no integer gradient lies near enough to a 22.5° sector boundary for `atan2`'s rounding
+/// to place it differently (checked for every gradient in the test below).
+pub fn canny(image: &GrayImage, low: f32, high: f32) -> GrayImage {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let mut out = GrayImage::new(image.width(), image.height());
+    if width < 3 || height < 3 {
+        // No inner pixel: imageproc's loops do not run either.
+        return out;
+    }
+    let blurred = gaussian_blur(image);
+    let sobel = Sobel::of(&blurred);
+    let magnitude: Vec<i32> = sobel
+        .x
+        .iter()
+        .zip(&sobel.y)
+        .map(|(&gx, &gy)| i32::from(gx) * i32::from(gx) + i32::from(gy) * i32::from(gy))
+        .collect();
+    // Non-maximum suppression on inner pixels; the border stays 0, as in imageproc.
+    let mut thinned = vec![0i32; width * height];
+    for y in 1..height - 1 {
+        for x in 1..width - 1 {
+            let index = y * width + x;
+            let (gx, gy) = (sobel.x[index], sobel.y[index]);
+            let (before, after) = match direction(gx, gy) {
+                Direction::Across => (index - 1, index + 1),
+                Direction::Falling => (index + width + 1, index - width - 1),
+                Direction::Down => (index - width, index + width),
+                Direction::Rising => (index + width - 1, index - width + 1),
+            };
+            let here = magnitude[index];
+            if here >= magnitude[before] && here >= magnitude[after] {
+                thinned[index] = here;
+            }
+        }
+    }
+    // Hysteresis: from every pixel at or above `high`, follow neighbours at or above `low`.
+    // imageproc follows six of the eight neighbours (not up, nor up-right), so its result is
+    // every pixel reachable from a strong one by those steps; the order of the search does not
+    // change that set.
+    let (low, high) = (squared_threshold(low), squared_threshold(high));
+    let edges: &mut [u8] = &mut out;
+    let mut stack = Vec::new();
+    let steps = [
+        1isize,
+        width as isize + 1,
+        width as isize,
+        -(width as isize) - 1,
+        -1,
+        width as isize - 1,
+    ];
+    for y in 1..height - 1 {
+        for x in 1..width - 1 {
+            let index = y * width + x;
+            if thinned[index] < high || edges[index] != 0 {
+                continue;
+            }
+            edges[index] = 255;
+            stack.push(index);
+            while let Some(at) = stack.pop() {
+                for step in steps {
+                    // Border pixels are 0 in `thinned`, so a search never steps past them.
+                    let next = at.wrapping_add_signed(step);
+                    if thinned[next] >= low && edges[next] == 0 {
+                        edges[next] = 255;
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The direction across which non-maximum suppression compares neighbours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    /// Gradient within 22.5° of horizontal: compare left and right.
+    Across,
+    /// Gradient along the falling diagonal (x and y of one sign).
+    Falling,
+    /// Gradient within 22.5° of vertical: compare above and below.
+    Down,
+    /// Gradient along the rising diagonal.
+    Rising,
+}
+
+/// tan(22.5°) and tan(67.5°).
+const TAN_22_5: f64 = std::f64::consts::SQRT_2 - 1.0;
+const TAN_67_5: f64 = std::f64::consts::SQRT_2 + 1.0;
+
+/// The direction of a gradient, by exact tangent comparisons; within a hair of a boundary
+/// (about 800 of the 4 million possible gradients), by imageproc's own f32 angle, whose
+/// rounding decides there.
+fn direction(gx: i16, gy: i16) -> Direction {
+    let (ax, ay) = (f64::from(gx.unsigned_abs()), f64::from(gy.unsigned_abs()));
+    let hair = 1e-4 * (ax + ay);
+    if (ay - TAN_22_5 * ax).abs() <= hair || (ay - TAN_67_5 * ax).abs() <= hair {
+        return direction_as_imageproc(gx, gy);
+    }
+    if ay < TAN_22_5 * ax {
+        Direction::Across
+    } else if ay >= TAN_67_5 * ax {
+        Direction::Down
+    } else if (gx > 0) == (gy > 0) {
+        Direction::Falling
+    } else {
+        Direction::Rising
+    }
+}
+
+/// imageproc's sector choice, as it computes it (`non_maximum_suppression` in `edges.rs`).
+fn direction_as_imageproc(gx: i16, gy: i16) -> Direction {
+    let mut angle = f32::from(gy).atan2(f32::from(gx)) * (180f32 / std::f32::consts::PI);
+    if angle < 0.0 {
+        angle += 180.0
+    }
+    if !(22.5..157.5).contains(&angle) {
+        Direction::Across
+    } else if (22.5..67.5).contains(&angle) {
+        Direction::Falling
+    } else if (67.5..112.5).contains(&angle) {
+        Direction::Down
+    } else {
+        Direction::Rising
+    }
+}
+
+/// The least `gx² + gy²` whose f32 square root (what `hypot` gives for integers) is at or
+/// above `threshold`.
+fn squared_threshold(threshold: f32) -> i32 {
+    if threshold <= 0.0 {
+        return i32::MIN;
+    }
+    // Gradients of u8 images are at most 1020 on each axis.
+    let limit = 2 * 1020 * 1020 + 1;
+    let guess = ((f64::from(threshold) * f64::from(threshold)).floor() as i32 - 2).clamp(0, limit);
+    (guess..=limit)
+        .find(|&squares| (squares as f32).sqrt() >= threshold)
+        .unwrap_or(limit)
+}
+
+/// imageproc's Gaussian kernel for sigma 1.4 (`filter::gaussian_kernel_f32`, the same
+/// expressions in the same order, so the same f32 values).
+fn gaussian_kernel() -> [f32; 7] {
+    const SIGMA: f32 = 1.4;
+    let pdf = |x: f32| {
+        (SIGMA * (2.0 * std::f32::consts::PI).sqrt()).recip()
+            * (-x.powi(2) / (2.0 * SIGMA.powi(2))).exp()
+    };
+    let mut kernel = [0.0f32; 7];
+    for i in 0..4 {
+        let value = pdf(i as f32);
+        kernel[3 + i] = value;
+        kernel[3 - i] = value;
+    }
+    let sum: f32 = kernel.iter().sum();
+    kernel.iter_mut().for_each(|x| *x /= sum);
+    kernel
+}
+
+/// imageproc's `gaussian_blur_f32(image, 1.4)`: a horizontal then a vertical pass, each
+/// summing its taps left to right in f32 from 0 and truncating into u8 (clamped), borders
+/// repeated. The taps run in the outer loop so that each pass is a few vector operations per
+/// row; every pixel still adds its taps in imageproc's order.
+fn gaussian_blur(image: &GrayImage) -> GrayImage {
+    let kernel = gaussian_kernel();
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let source = image.as_raw();
+    let to_u8 = |value: f32| {
+        if value < 255.0 {
+            if value > 0.0 { value as u8 } else { 0 }
+        } else {
+            255
+        }
+    };
+    let mut across = vec![0u8; width * height];
+    let mut padded = vec![0.0f32; width + 6];
+    let mut sums = vec![0.0f32; width];
+    for y in 0..height {
+        let row = &source[y * width..][..width];
+        for (i, value) in padded.iter_mut().enumerate() {
+            *value = f32::from(row[(i.saturating_sub(3)).min(width - 1)]);
+        }
+        sums.fill(0.0);
+        for (tap, weight) in kernel.iter().enumerate() {
+            for (sum, value) in sums.iter_mut().zip(&padded[tap..]) {
+                *sum += value * weight;
+            }
+        }
+        for (out, sum) in across[y * width..][..width].iter_mut().zip(&sums) {
+            *out = to_u8(*sum);
+        }
+    }
+    let mut blurred = GrayImage::new(image.width(), image.height());
+    let out: &mut [u8] = &mut blurred;
+    let mut column = vec![0.0f32; width];
+    for y in 0..height {
+        sums.fill(0.0);
+        for (tap, weight) in kernel.iter().enumerate() {
+            let from = (y + tap).saturating_sub(3).min(height - 1);
+            let row = &across[from * width..][..width];
+            for (value, pixel) in column.iter_mut().zip(row) {
+                *value = f32::from(*pixel);
+            }
+            for (sum, value) in sums.iter_mut().zip(&column) {
+                *sum += value * weight;
+            }
+        }
+        for (pixel, sum) in out[y * width..][..width].iter_mut().zip(&sums) {
+            *pixel = to_u8(*sum);
+        }
+    }
+    blurred
+}
+
+/// `imageproc::morphology::dilate(image, Norm::LInf, radius)`: 255 where any non-zero pixel
+/// lies within `radius` (a square), else 0.
+pub fn dilate(image: &GrayImage, radius: u32) -> GrayImage {
+    square_filter(image, radius, true)
+}
+
+/// `imageproc::morphology::open(image, Norm::LInf, radius)`: eroded, then dilated.
+pub fn open(image: &GrayImage, radius: u32) -> GrayImage {
+    // imageproc's erosion of an image without a single background pixel measures the
+    // distance to none as `width + height` (capped at 255); a frame this small is left to it.
+    if image.width() + image.height() <= radius {
+        return imageproc::morphology::open(
+            image,
+            imageproc::distance_transform::Norm::LInf,
+            radius as u8,
+        );
+    }
+    dilate(&square_filter(image, radius, false), radius)
+}
+
+/// Within a square of `radius` around each pixel (cut at the image's border): with `any`,
+/// 255 where some pixel is non-zero (dilation); otherwise 255 where all are (erosion).
+/// Separable, with running counts of set pixels: along each row, then down each column.
+fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let radius = radius as usize;
+    let decide = |count: u16, window: u16| if any { count > 0 } else { count == window };
+    // Along rows: 1 where the row's window passes.
+    let mut across = vec![0u16; width * height];
+    for y in 0..height {
+        let row = &image.as_raw()[y * width..][..width];
+        let out = &mut across[y * width..][..width];
+        let set = |x: usize| u16::from(row[x] != 0);
+        let mut count: u16 = (0..radius.min(width)).map(set).sum();
+        for (x, value) in out.iter_mut().enumerate() {
+            if x + radius < width {
+                count += set(x + radius);
+            }
+            if x > radius {
+                count -= set(x - radius - 1);
+            }
+            let window = ((x + radius + 1).min(width) - x.saturating_sub(radius)) as u16;
+            *value = u16::from(decide(count, window));
+        }
+    }
+    // Down columns: a running count per column over the rows' verdicts.
+    let mut filtered = GrayImage::new(image.width(), image.height());
+    let out: &mut [u8] = &mut filtered;
+    let mut counts = vec![0u16; width];
+    for row in 0..radius.min(height) {
+        for (count, value) in counts.iter_mut().zip(&across[row * width..][..width]) {
+            *count += value;
+        }
+    }
+    for y in 0..height {
+        if y + radius < height {
+            for (count, value) in counts
+                .iter_mut()
+                .zip(&across[(y + radius) * width..][..width])
+            {
+                *count += value;
+            }
+        }
+        if y > radius {
+            let leaving = y - radius - 1;
+            for (count, value) in counts.iter_mut().zip(&across[leaving * width..][..width]) {
+                *count -= value;
+            }
+        }
+        let window = ((y + radius + 1).min(height) - y.saturating_sub(radius)) as u16;
+        for (pixel, &count) in out[y * width..][..width].iter_mut().zip(&counts) {
+            *pixel = if decide(count, window) { 255 } else { 0 };
+        }
+    }
+    filtered
+}
+
+/// The 8 neighbours in the order Suzuki and Abe's border following turns through them:
+/// west, north-west, north, north-east, east, south-east, south, south-west.
+const STEPS: [(i32, i32); 8] = [
+    (-1, 0),
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (1, 0),
+    (1, 1),
+    (0, 1),
+    (-1, 1),
+];
+const WEST: usize = 0;
+const EAST: usize = 4;
+
+/// The index in `STEPS` of a step to a neighbour.
+fn step_index(dx: i32, dy: i32) -> usize {
+    match (dx, dy) {
+        (-1, 0) => 0,
+        (-1, -1) => 1,
+        (0, -1) => 2,
+        (1, -1) => 3,
+        (1, 0) => 4,
+        (1, 1) => 5,
+        (0, 1) => 6,
+        _ => 7,
+    }
+}
+
+/// The borders of the non-zero regions, exactly as `imageproc::contours::find_contours`
+/// traces them (Suzuki and Abe's border following: the same borders, in the same order,
+/// each with the same points in the same order; the hierarchy, which the search does not use,
+/// is left out). imageproc turns a `VecDeque` of the 8 neighbours at every border pixel; here
+/// the turn is an index, and the image is padded with a zero border so that neighbours need
+/// no bounds checks, which is what makes it several times faster on a textured frame's
+/// thousands of small borders.
+pub fn find_contours(image: &GrayImage) -> Vec<Vec<Point<i32>>> {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let stride = width + 2;
+    // 1 for a set pixel; tracing marks border pixels with their border's number (negative
+    // where the border leaves the region eastwards), as imageproc does.
+    let mut values = vec![0i32; stride * (height + 2)];
+    for (y, row) in image
+        .as_raw()
+        .chunks_exact(width.max(1))
+        .enumerate()
+        .take(height)
+    {
+        let out = &mut values[(y + 1) * stride + 1..][..width];
+        for (value, &pixel) in out.iter_mut().zip(row) {
+            *value = i32::from(pixel > 0);
+        }
+    }
+    let offsets = STEPS.map(|(dx, dy)| dy as isize * stride as isize + dx as isize);
+    let at = |x: usize, y: usize| (y + 1) * stride + x + 1;
+    let mut contours = Vec::new();
+    let mut border = 1i32;
+    for y in 0..height {
+        for x in 0..width {
+            let here = at(x, y);
+            let value = values[here];
+            if value == 0 {
+                continue;
+            }
+            let towards = if value == 1 && x > 0 && values[here - 1] == 0 {
+                WEST
+            } else if value > 0 && x + 1 < width && values[here + 1] == 0 {
+                EAST
+            } else {
+                continue;
+            };
+            border += 1;
+            let mut points = Vec::new();
+            let start = (here, x as i32, y as i32);
+            // Clockwise from the background neighbour, the first set one.
+            let first = (0..8)
+                .map(|i| (towards + i) % 8)
+                .find(|&d| values[here.wrapping_add_signed(offsets[d])] != 0);
+            let Some(first) = first else {
+                // A lone pixel.
+                points.push(Point::new(x as i32, y as i32));
+                values[here] = -border;
+                contours.push(points);
+                continue;
+            };
+            let step = |(index, px, py): (usize, i32, i32), d: usize| {
+                (
+                    index.wrapping_add_signed(offsets[d]),
+                    px + STEPS[d].0,
+                    py + STEPS[d].1,
+                )
+            };
+            let second = step(start, first);
+            let (mut previous, mut current) = (second, start);
+            loop {
+                points.push(Point::new(current.1, current.2));
+                let back = step_index(previous.1 - current.1, previous.2 - current.2);
+                // Counter-clockwise from the previous pixel, the first set neighbour; passing
+                // the east neighbour (unset) on the way means the border leaves eastwards.
+                let mut leaves_east = false;
+                let mut next = back;
+                for i in (0..8).rev() {
+                    let d = (back + i) % 8;
+                    if values[current.0.wrapping_add_signed(offsets[d])] != 0 {
+                        next = d;
+                        break;
+                    }
+                    if d == EAST {
+                        leaves_east = true;
+                    }
+                }
+                let following = step(current, next);
+                if current.1 as usize + 1 == width || leaves_east {
+                    values[current.0] = -border;
+                } else if values[current.0] == 1 {
+                    values[current.0] = border;
+                }
+                if following == start && current == second {
+                    break;
+                }
+                previous = current;
+                current = following;
+            }
+            contours.push(points);
+        }
+    }
+    contours
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +516,160 @@ mod tests {
         let y = imageproc::gradients::vertical_sobel(&image);
         assert_eq!(ours.x, x.into_raw());
         assert_eq!(ours.y, y.into_raw());
+    }
+
+    /// Real photos at the sizes the search reduces frames to, and their contrast-stretched
+    /// versions (what the search runs on).
+    fn photos() -> Vec<GrayImage> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut photos = Vec::new();
+        for name in [
+            "backgrounds/brick.jpg",
+            "backgrounds/coffee.jpg",
+            "backgrounds/hubble.jpg",
+            "documents/pass-isl.jpg",
+            "faces/astronaut.jpg",
+        ] {
+            let image = image::open(format!("{dir}/{name}"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .to_luma8();
+            for (w, h) in [(320, 180), (640, 360), (321, 97), (7, 5)] {
+                let mut reduced =
+                    image::imageops::resize(&image, w, h, image::imageops::FilterType::Triangle);
+                photos.push(reduced.clone());
+                crate::quality::measure::stretch_contrast(&mut reduced);
+                photos.push(reduced);
+            }
+        }
+        photos
+    }
+
+    #[test]
+    fn canny_matches_imageproc_on_real_photos() {
+        for (n, image) in photos().iter().enumerate() {
+            for (low, high) in [(10.0, 30.0), (20.0, 60.0), (0.5, 1000.0)] {
+                let ours = canny(image, low, high);
+                let theirs = imageproc::edges::canny(image, low, high);
+                let differ = ours
+                    .pixels()
+                    .zip(theirs.pixels())
+                    .filter(|(a, b)| a != b)
+                    .count();
+                assert_eq!(
+                    differ,
+                    0,
+                    "photo {n} ({}x{}), {low}/{high}",
+                    image.width(),
+                    image.height()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_blur_matches_imageproc() {
+        for image in photos() {
+            assert_eq!(
+                gaussian_blur(&image).into_raw(),
+                imageproc::filter::gaussian_blur_f32(&image, 1.4).into_raw()
+            );
+        }
+    }
+
+    #[test]
+    fn every_gradient_direction_matches_imageprocs_angle() {
+        let mut by_angle = 0;
+        for gx in -1020i16..=1020 {
+            for gy in -1020i16..=1020 {
+                let theirs = direction_as_imageproc(gx, gy);
+                assert_eq!(direction(gx, gy), theirs, "gradient ({gx}, {gy})");
+                let (ax, ay) = (f64::from(gx.unsigned_abs()), f64::from(gy.unsigned_abs()));
+                let exact = if ay < TAN_22_5 * ax {
+                    Direction::Across
+                } else if ay >= TAN_67_5 * ax {
+                    Direction::Down
+                } else if (gx > 0) == (gy > 0) {
+                    Direction::Falling
+                } else {
+                    Direction::Rising
+                };
+                by_angle += usize::from(exact != theirs);
+            }
+        }
+        // The fallback is needed: without it the exact rule disagrees on a few gradients.
+        assert!(by_angle > 0);
+    }
+
+    #[test]
+    fn thresholds_on_squares_match_hypot() {
+        for threshold in [0.5f32, 1.0, 10.0, 30.0, 33.3, 1000.0] {
+            let squared = squared_threshold(threshold);
+            for gx in 0i32..=1020 {
+                for gy in [0i32, 1, 7, 100, 1020] {
+                    let squares = gx * gx + gy * gy;
+                    assert_eq!(
+                        (gx as f32).hypot(gy as f32) >= threshold,
+                        squares >= squared,
+                        "{threshold}: ({gx}, {gy})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn contours_match_imageproc() {
+        use imageproc::distance_transform::Norm;
+        let mut images = Vec::new();
+        for image in photos() {
+            let edges = imageproc::edges::canny(&image, 10.0, 30.0);
+            images.push(imageproc::morphology::dilate(&edges, Norm::LInf, 1));
+            images.push(edges);
+            let level = imageproc::contrast::otsu_level(&image);
+            for kind in [
+                imageproc::contrast::ThresholdType::Binary,
+                imageproc::contrast::ThresholdType::BinaryInverted,
+            ] {
+                let regions = imageproc::contrast::threshold(&image, level, kind);
+                images.push(imageproc::morphology::open(&regions, Norm::LInf, 2));
+                images.push(regions);
+            }
+        }
+        // Lone pixels, touching every border, and an all-set image.
+        let mut dots = GrayImage::new(9, 7);
+        for (x, y) in [(0, 0), (8, 0), (4, 3), (0, 6), (8, 6), (2, 5), (3, 5)] {
+            dots.put_pixel(x, y, image::Luma([255]));
+        }
+        images.push(dots);
+        images.push(GrayImage::from_pixel(5, 4, image::Luma([1])));
+        for (n, image) in images.iter().enumerate() {
+            let theirs: Vec<Vec<Point<i32>>> = imageproc::contours::find_contours::<i32>(image)
+                .into_iter()
+                .map(|contour| contour.points)
+                .collect();
+            assert!(find_contours(image) == theirs, "image {n}");
+        }
+    }
+
+    #[test]
+    fn morphology_matches_imageproc() {
+        use imageproc::distance_transform::Norm;
+        for image in photos() {
+            let edges = imageproc::edges::canny(&image, 10.0, 30.0);
+            assert_eq!(
+                dilate(&edges, 1),
+                imageproc::morphology::dilate(&edges, Norm::LInf, 1)
+            );
+            let level = imageproc::contrast::otsu_level(&image);
+            let regions = imageproc::contrast::threshold(
+                &image,
+                level,
+                imageproc::contrast::ThresholdType::Binary,
+            );
+            assert_eq!(
+                open(&regions, 2),
+                imageproc::morphology::open(&regions, Norm::LInf, 2)
+            );
+        }
     }
 }
