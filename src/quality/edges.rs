@@ -310,27 +310,28 @@ pub fn open(image: &GrayImage, radius: u32) -> GrayImage {
 
 /// Within a square of `radius` around each pixel (cut at the image's border): with `any`,
 /// 255 where some pixel is non-zero (dilation); otherwise 255 where all are (erosion).
-/// Separable, with running counts of set pixels: along each row, then down each column.
+/// Separable, with counts of set pixels: along each row, then down each column.
 fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let radius = radius as usize;
     let decide = |count: u16, window: u16| if any { count > 0 } else { count == window };
-    // Along rows: 1 where the row's window passes.
+    // Along rows: 1 where the row's window passes, from prefix counts of set pixels.
     let mut across = vec![0u16; width * height];
+    let mut prefix = vec![0u32; width + 1];
     for y in 0..height {
         let row = &image.as_raw()[y * width..][..width];
+        for (x, &pixel) in row.iter().enumerate() {
+            prefix[x + 1] = prefix[x] + u32::from(pixel != 0);
+        }
         let out = &mut across[y * width..][..width];
-        let set = |x: usize| u16::from(row[x] != 0);
-        let mut count: u16 = (0..radius.min(width)).map(set).sum();
         for (x, value) in out.iter_mut().enumerate() {
-            if x + radius < width {
-                count += set(x + radius);
-            }
-            if x > radius {
-                count -= set(x - radius - 1);
-            }
-            let window = ((x + radius + 1).min(width) - x.saturating_sub(radius)) as u16;
-            *value = u16::from(decide(count, window));
+            let (low, high) = (x.saturating_sub(radius), (x + radius + 1).min(width));
+            let count = prefix[high] - prefix[low];
+            *value = u16::from(if any {
+                count > 0
+            } else {
+                count == (high - low) as u32
+            });
         }
     }
     // Down columns: a running count per column over the rows' verdicts.
