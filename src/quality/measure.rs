@@ -21,7 +21,8 @@ pub fn luma_of(rgb: &RgbImage) -> GrayImage {
 pub fn colour_of(rgb: &RgbImage) -> GrayImage {
     let mut colour = GrayImage::new(rgb.width(), rgb.height());
     let buffer: &mut [u8] = &mut colour;
-    for (out, pixel) in buffer.iter_mut().zip(rgb.as_raw().chunks_exact(3)) {
+    let (pixels, _) = rgb.as_raw().as_chunks::<3>();
+    for (out, pixel) in buffer.iter_mut().zip(pixels) {
         let (high, low) = (
             pixel[0].max(pixel[1]).max(pixel[2]),
             pixel[0].min(pixel[1]).min(pixel[2]),
