@@ -68,7 +68,8 @@ impl Sobel {
 
 /// Canny's edge detector, exactly as `imageproc::edges::canny(image, low, high)`: a Gaussian
 /// blur (sigma 1.4, f32 taps, each pass clamped to u8 by truncation), Sobel gradients,
-/// non-maximum suppression in four directions and hysteresis. Edge pixels are 255.
+/// non-maximum suppression in four directions and hysteresis. Edge pixels are 255. The
+/// thresholds are positive (at 0 or below, imageproc's own search steps off the image).
 ///
 /// Where imageproc computes `hypot(gx, gy)` in f32 and the angle with `atan2`, this keeps
 /// `gx² + gy²` in integers and sorts the direction by exact tangent comparisons. Both are the
@@ -204,7 +205,9 @@ fn direction_as_imageproc(gx: i16, gy: i16) -> Direction {
 /// above `threshold`.
 fn squared_threshold(threshold: f32) -> i32 {
     if threshold <= 0.0 {
-        return i32::MIN;
+        // Taken as the least positive magnitude: the zero border must never pass, or the
+        // search would step off the image.
+        return 1;
     }
     // Gradients of u8 images are at most 1020 on each axis.
     let limit = 2 * 1020 * 1020 + 1;
