@@ -173,6 +173,12 @@ fn direction(gx: i16, gy: i16) -> Direction {
     if (ay - TAN_22_5 * ax).abs() <= hair || (ay - TAN_67_5 * ax).abs() <= hair {
         return direction_as_imageproc(gx, gy);
     }
+    direction_by_tangents(gx, gy)
+}
+
+/// The direction of a gradient by exact tangent comparisons alone.
+fn direction_by_tangents(gx: i16, gy: i16) -> Direction {
+    let (ax, ay) = (f64::from(gx.unsigned_abs()), f64::from(gy.unsigned_abs()));
     if ay < TAN_22_5 * ax {
         Direction::Across
     } else if ay >= TAN_67_5 * ax {
@@ -587,17 +593,7 @@ mod tests {
             for gy in -1020i16..=1020 {
                 let theirs = direction_as_imageproc(gx, gy);
                 assert_eq!(direction(gx, gy), theirs, "gradient ({gx}, {gy})");
-                let (ax, ay) = (f64::from(gx.unsigned_abs()), f64::from(gy.unsigned_abs()));
-                let exact = if ay < TAN_22_5 * ax {
-                    Direction::Across
-                } else if ay >= TAN_67_5 * ax {
-                    Direction::Down
-                } else if (gx > 0) == (gy > 0) {
-                    Direction::Falling
-                } else {
-                    Direction::Rising
-                };
-                by_angle += usize::from(exact != theirs);
+                by_angle += usize::from(direction_by_tangents(gx, gy) != theirs);
             }
         }
         // The fallback is needed: without it the exact rule disagrees on a few gradients.
