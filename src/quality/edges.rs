@@ -323,7 +323,8 @@ pub fn open(image: &GrayImage, radius: u32) -> GrayImage {
 fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
     let (width, height) = (image.width() as usize, image.height() as usize);
     let radius = radius as usize;
-    let decide = |count: u16, window: u16| if any { count > 0 } else { count == window };
+    // Whether a window with `count` set pixels of `window` passes.
+    let decide = |count: u32, window: u32| if any { count > 0 } else { count == window };
     // Along rows: 1 where the row's window passes, from prefix counts of set pixels.
     let mut across = vec![0u16; width * height];
     let mut prefix = vec![0u32; width + 1];
@@ -335,12 +336,7 @@ fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
         let out = &mut across[y * width..][..width];
         for (x, value) in out.iter_mut().enumerate() {
             let (low, high) = (x.saturating_sub(radius), (x + radius + 1).min(width));
-            let count = prefix[high] - prefix[low];
-            *value = u16::from(if any {
-                count > 0
-            } else {
-                count == (high - low) as u32
-            });
+            *value = u16::from(decide(prefix[high] - prefix[low], (high - low) as u32));
         }
     }
     // Down columns: a running count per column over the rows' verdicts.
@@ -367,9 +363,13 @@ fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
                 *count -= value;
             }
         }
-        let window = ((y + radius + 1).min(height) - y.saturating_sub(radius)) as u16;
+        let window = ((y + radius + 1).min(height) - y.saturating_sub(radius)) as u32;
         for (pixel, &count) in out[y * width..][..width].iter_mut().zip(&counts) {
-            *pixel = if decide(count, window) { 255 } else { 0 };
+            *pixel = if decide(u32::from(count), window) {
+                255
+            } else {
+                0
+            };
         }
     }
     filtered
