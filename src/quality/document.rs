@@ -308,7 +308,7 @@ fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32
         if contour.len() < 20 || bounding_box_area(contour) < MIN_CANDIDATE_AREA * frame_area {
             continue;
         }
-        let hull = imageproc::geometry::convex_hull(contour.clone());
+        let hull = super::edges::convex_hull(contour);
         if imageproc::geometry::contour_area(&hull) < MIN_CANDIDATE_AREA * frame_area {
             continue;
         }

@@ -1,14 +1,15 @@
-//! Edges for the document search: Sobel gradients, Canny's edge detector and square
-//! morphology, in plain row loops.
+//! Edges for the document search: Sobel gradients, Canny's edge detector, square
+//! morphology, contours and their convex hulls, in plain row loops.
 //!
 //! Each computes exactly what its `imageproc` counterpart does (`gradients::horizontal_sobel`
 //! and `vertical_sobel`, `edges::canny`, `morphology::dilate`/`erode`/`open` with the LInf
-//! norm); the tests below hold them equal pixel for pixel on real photos. They exist because
-//! a preview frame has 8 ms in all, and imageproc's generic per-pixel access spent about 4 ms
-//! of it on Canny alone and 2 ms on distance transforms. Equal, not merely similar: the
-//! search's constants were measured on the evaluation set with imageproc's edges, and an
-//! approximate Canny tried in session 10 moved the set's corners (3% of the diagonal on 87.5%
-//! of the documents instead of 93.8%).
+//! norm, `contours::find_contours`, `geometry::convex_hull`); the tests below hold them equal
+//! pixel for pixel on real photos. They exist because a preview frame has 8 ms in all, and
+//! imageproc's generic per-pixel access spent about 4 ms of it on Canny alone and 2 ms on
+//! distance transforms (and its hull sorted every contour's points, 0.5 ms). Equal, not merely
+//! similar: the search's constants were measured on the evaluation set with imageproc's edges,
+//! and an approximate Canny tried in session 10 moved the set's corners (3% of the diagonal on
+//! 87.5% of the documents instead of 93.8%).
 
 use image::GrayImage;
 use imageproc::point::Point;
@@ -504,6 +505,74 @@ pub fn find_contours(image: &GrayImage) -> Vec<Vec<Point<i32>>> {
     contours
 }
 
+/// The convex hull of `points` as imageproc's `geometry::convex_hull` gives it: its corners
+/// only (no point along a side), from the topmost (then leftmost) point, in the same turning
+/// direction. imageproc sorts every point of a contour by angle (a Graham scan), about 6% of a
+/// preview frame; a hull corner is the top or bottom point of its column, so this keeps those
+/// two per column, already in column order, and runs Andrew's monotone chain over them.
+pub fn convex_hull(points: &[Point<i32>]) -> Vec<Point<i32>> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    let (min_x, max_x) = points.iter().fold((first.x, first.x), |(low, high), p| {
+        (low.min(p.x), high.max(p.x))
+    });
+    let columns = (i64::from(max_x) - i64::from(min_x) + 1) as usize;
+    // Column order: by buckets for a contour (its columns are few), by sorting for points
+    // spread thinly over a wide range.
+    let mut ordered: Vec<Point<i32>> = Vec::with_capacity(2 * columns.min(points.len()));
+    if columns <= 4 * points.len() {
+        let mut extremes = vec![(i32::MAX, i32::MIN); columns];
+        for p in points {
+            let (top, bottom) = &mut extremes[(p.x - min_x) as usize];
+            *top = (*top).min(p.y);
+            *bottom = (*bottom).max(p.y);
+        }
+        for (x, &(top, bottom)) in (min_x..).zip(&extremes) {
+            if top <= bottom {
+                ordered.push(Point::new(x, top));
+                if bottom != top {
+                    ordered.push(Point::new(x, bottom));
+                }
+            }
+        }
+    } else {
+        ordered.extend_from_slice(points);
+        ordered.sort_unstable_by_key(|p| (p.x, p.y));
+        ordered.dedup();
+    }
+    // Turn of o -> a -> b: positive when it bends one way, negative the other, 0 straight
+    // (i64: coordinates of any i32 image).
+    let turn = |o: Point<i32>, a: Point<i32>, b: Point<i32>| {
+        (i64::from(a.x) - i64::from(o.x)) * (i64::from(b.y) - i64::from(o.y))
+            - (i64::from(a.y) - i64::from(o.y)) * (i64::from(b.x) - i64::from(o.x))
+    };
+    let mut hull: Vec<Point<i32>> = Vec::with_capacity(ordered.len() + 1);
+    // One chain left to right, the other back: each keeps only strict turns.
+    for &p in &ordered {
+        while hull.len() >= 2 && turn(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0 {
+            hull.pop();
+        }
+        hull.push(p);
+    }
+    let lower = hull.len() + 1;
+    for &p in ordered.iter().rev().skip(1) {
+        while hull.len() >= lower && turn(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0 {
+            hull.pop();
+        }
+        hull.push(p);
+    }
+    // The last point is the first again (for one point, the only one).
+    if hull.len() > 1 {
+        hull.pop();
+    }
+    // imageproc starts at the topmost point (the leftmost of those).
+    if let Some(start) = (0..hull.len()).min_by_key(|&i| (hull[i].y, hull[i].x)) {
+        hull.rotate_left(start);
+    }
+    hull
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,6 +718,40 @@ mod tests {
                 .collect();
             assert!(find_contours(image) == theirs, "image {n}");
         }
+    }
+
+    #[test]
+    fn hulls_match_imageproc() {
+        use imageproc::distance_transform::Norm;
+        let mut sets: Vec<Vec<Point<i32>>> = Vec::new();
+        for image in photos() {
+            let edges = imageproc::edges::canny(&image, 10.0, 30.0);
+            let closed = imageproc::morphology::dilate(&edges, Norm::LInf, 1);
+            for contour in find_contours(&closed)
+                .into_iter()
+                .chain(find_contours(&edges))
+            {
+                sets.push(contour);
+            }
+        }
+        // Few points over a wide range (the sorted path), a straight line, one point, none.
+        sets.push(
+            [(0, 0), (5000, 3), (2500, -7), (100, 100), (4000, 90)]
+                .map(|(x, y)| Point::new(x, y))
+                .to_vec(),
+        );
+        sets.push((0..20).map(|i| Point::new(3 * i, 2 * i)).collect());
+        sets.push(vec![Point::new(4, 4)]);
+        sets.push(vec![Point::new(0, 5), Point::new(3, 0)]);
+        sets.push(Vec::new());
+        let mut large = 0;
+        for (n, points) in sets.iter().enumerate() {
+            let theirs = imageproc::geometry::convex_hull(points.clone());
+            let ours = convex_hull(points);
+            assert!(ours == theirs, "set {n}: ours {ours:?} theirs {theirs:?}");
+            large += usize::from(theirs.len() >= 8);
+        }
+        assert!(large > 100, "real outlines: {large}");
     }
 
     #[test]
