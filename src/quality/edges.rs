@@ -92,29 +92,32 @@ pub fn canny(image: &GrayImage, low: f32, high: f32) -> GrayImage {
         .zip(&sobel.y)
         .map(|(&gx, &gy)| i32::from(gx) * i32::from(gx) + i32::from(gy) * i32::from(gy))
         .collect();
-    // Non-maximum suppression on inner pixels; the border stays 0, as in imageproc.
+    let (low, high) = (squared_threshold(low), squared_threshold(high));
+    // Non-maximum suppression on inner pixels; the border stays 0, as in imageproc. A pixel
+    // weaker than both thresholds cannot become an edge whether it is a maximum or not, so its
+    // direction is not worked out (most of a frame: flat paper, soft background).
+    let weakest_edge = low.min(high);
     let mut thinned = vec![0i32; width * height];
+    // By `Direction`: the step to the neighbours across the edge.
+    let offsets = [1, width + 1, width, width - 1];
     for y in 1..height - 1 {
         for x in 1..width - 1 {
             let index = y * width + x;
-            let (gx, gy) = (sobel.x[index], sobel.y[index]);
-            let (before, after) = match direction(gx, gy) {
-                Direction::Across => (index - 1, index + 1),
-                Direction::Falling => (index + width + 1, index - width - 1),
-                Direction::Down => (index - width, index + width),
-                Direction::Rising => (index + width - 1, index - width + 1),
-            };
             let here = magnitude[index];
-            if here >= magnitude[before] && here >= magnitude[after] {
-                thinned[index] = here;
+            if here < weakest_edge {
+                continue;
             }
+            // The neighbours compared are `index ± offset`, without a branch per direction
+            // (which way a gradient points is a coin toss to the branch predictor).
+            let offset = offsets[direction(sobel.x[index], sobel.y[index]) as usize];
+            let maximum = (here >= magnitude[index - offset]) & (here >= magnitude[index + offset]);
+            thinned[index] = here * i32::from(maximum);
         }
     }
     // Hysteresis: from every pixel at or above `high`, follow neighbours at or above `low`.
     // imageproc follows six of the eight neighbours (not up, nor up-right), so its result is
     // every pixel reachable from a strong one by those steps; the order of the search does not
     // change that set.
-    let (low, high) = (squared_threshold(low), squared_threshold(high));
     let edges: &mut [u8] = &mut out;
     let mut stack = Vec::new();
     let steps = [
@@ -150,6 +153,7 @@ pub fn canny(image: &GrayImage, low: f32, high: f32) -> GrayImage {
 
 /// The direction across which non-maximum suppression compares neighbours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
 enum Direction {
     /// Gradient within 22.5° of horizontal: compare left and right.
     Across,
@@ -180,15 +184,24 @@ fn direction(gx: i16, gy: i16) -> Direction {
 /// The direction of a gradient by exact tangent comparisons alone.
 fn direction_by_tangents(gx: i16, gy: i16) -> Direction {
     let (ax, ay) = (f64::from(gx.unsigned_abs()), f64::from(gy.unsigned_abs()));
-    if ay < TAN_22_5 * ax {
-        Direction::Across
-    } else if ay >= TAN_67_5 * ax {
-        Direction::Down
-    } else if (gx > 0) == (gy > 0) {
-        Direction::Falling
-    } else {
-        Direction::Rising
-    }
+    // Near horizontal first, then near vertical, else the diagonal by the signs: looked up
+    // rather than branched on, as a gradient's direction is a coin toss to the branch
+    // predictor. (Near horizontal and near vertical at once only for a zero gradient, which
+    // `direction` settles before.)
+    let across = usize::from(ay < TAN_22_5 * ax);
+    let down = usize::from(ay >= TAN_67_5 * ax);
+    let falling = usize::from((gx > 0) == (gy > 0));
+    const BY_TEST: [Direction; 8] = [
+        Direction::Rising,
+        Direction::Falling,
+        Direction::Down,
+        Direction::Down,
+        Direction::Across,
+        Direction::Across,
+        Direction::Across,
+        Direction::Across,
+    ];
+    BY_TEST[4 * across + 2 * down + falling]
 }
 
 /// imageproc's sector choice, as it computes it (`non_maximum_suppression` in `edges.rs`).
