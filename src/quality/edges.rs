@@ -314,79 +314,156 @@ fn gaussian_blur(image: &GrayImage) -> GrayImage {
 /// `imageproc::morphology::dilate(image, Norm::LInf, radius)`: 255 where any non-zero pixel
 /// lies within `radius` (a square), else 0.
 pub fn dilate(image: &GrayImage, radius: u32) -> GrayImage {
-    square_filter(image, radius, true)
+    if radius > MAX_RADIUS {
+        return imageproc::morphology::dilate(
+            image,
+            imageproc::distance_transform::Norm::LInf,
+            radius.min(255) as u8,
+        );
+    }
+    Bits::of(image).filter(radius, true).image()
 }
+
+/// The largest radius the word-wise filter handles (a word's width less one); the search uses
+/// 1 and 2.
+const MAX_RADIUS: u32 = 63;
 
 /// `imageproc::morphology::open(image, Norm::LInf, radius)`: eroded, then dilated.
 pub fn open(image: &GrayImage, radius: u32) -> GrayImage {
     // imageproc's erosion of an image without a single background pixel measures the
     // distance to none as `width + height` (capped at 255); a frame this small is left to it.
-    if image.width() + image.height() <= radius {
+    if image.width() + image.height() <= radius || radius > MAX_RADIUS {
         return imageproc::morphology::open(
             image,
             imageproc::distance_transform::Norm::LInf,
-            radius as u8,
+            radius.min(255) as u8,
         );
     }
-    dilate(&square_filter(image, radius, false), radius)
+    Bits::of(image)
+        .filter(radius, false)
+        .filter(radius, true)
+        .image()
 }
 
-/// Within a square of `radius` around each pixel (cut at the image's border): with `any`,
-/// 255 where some pixel is non-zero (dilation); otherwise 255 where all are (erosion).
-/// Separable, with counts of set pixels: along each row, then down each column.
-fn square_filter(image: &GrayImage, radius: u32, any: bool) -> GrayImage {
-    let (width, height) = (image.width() as usize, image.height() as usize);
-    let radius = radius as usize;
-    // Whether a window with `count` set pixels of `window` passes.
-    let decide = |count: u32, window: u32| if any { count > 0 } else { count == window };
-    // Along rows: 1 where the row's window passes, from prefix counts of set pixels.
-    let mut across = vec![0u16; width * height];
-    let mut prefix = vec![0u32; width + 1];
-    for y in 0..height {
-        let row = &image.as_raw()[y * width..][..width];
-        for (x, &pixel) in row.iter().enumerate() {
-            prefix[x + 1] = prefix[x] + u32::from(pixel != 0);
-        }
-        let out = &mut across[y * width..][..width];
-        for (x, value) in out.iter_mut().enumerate() {
-            let (low, high) = (x.saturating_sub(radius), (x + radius + 1).min(width));
-            *value = u16::from(decide(prefix[high] - prefix[low], (high - low) as u32));
-        }
-    }
-    // Down columns: a running count per column over the rows' verdicts.
-    let mut filtered = GrayImage::new(image.width(), image.height());
-    let out: &mut [u8] = &mut filtered;
-    let mut counts = vec![0u16; width];
-    for row in 0..radius.min(height) {
-        for (count, value) in counts.iter_mut().zip(&across[row * width..][..width]) {
-            *count += value;
-        }
-    }
-    for y in 0..height {
-        if y + radius < height {
-            for (count, value) in counts
-                .iter_mut()
-                .zip(&across[(y + radius) * width..][..width])
+/// A binary image (set: non-zero), 64 pixels to a word, each row starting a new word. Square
+/// morphology on it works on 64 pixels at once: a row's window is the OR (or AND) of the row
+/// shifted by each offset, a column's the OR (or AND) of the rows above and below. The
+/// per-pixel counts it replaced took about 0.5 ms of a preview frame.
+struct Bits {
+    width: usize,
+    height: usize,
+    /// Words per row.
+    stride: usize,
+    words: Vec<u64>,
+}
+
+impl Bits {
+    fn of(image: &GrayImage) -> Bits {
+        let (width, height) = (image.width() as usize, image.height() as usize);
+        let stride = width.div_ceil(64);
+        let mut words = vec![0u64; stride * height];
+        if width > 0 {
+            for (row, packed) in image
+                .as_raw()
+                .chunks_exact(width)
+                .zip(words.chunks_exact_mut(stride))
             {
-                *count += value;
+                for (pixels, word) in row.chunks(64).zip(packed.iter_mut()) {
+                    *word = pixels.iter().enumerate().fold(0, |word, (bit, &pixel)| {
+                        word | (u64::from(pixel != 0) << bit)
+                    });
+                }
             }
         }
-        if y > radius {
-            let leaving = y - radius - 1;
-            for (count, value) in counts.iter_mut().zip(&across[leaving * width..][..width]) {
-                *count -= value;
+        Bits {
+            width,
+            height,
+            stride,
+            words,
+        }
+    }
+
+    /// 255 where set, 0 elsewhere.
+    fn image(&self) -> GrayImage {
+        let mut image = GrayImage::new(self.width as u32, self.height as u32);
+        if self.width > 0 {
+            let out: &mut [u8] = &mut image;
+            for (row, packed) in out
+                .chunks_exact_mut(self.width)
+                .zip(self.words.chunks_exact(self.stride))
+            {
+                for (pixels, &word) in row.chunks_mut(64).zip(packed) {
+                    for (bit, pixel) in pixels.iter_mut().enumerate() {
+                        *pixel = ((word >> bit) as u8 & 1).wrapping_neg();
+                    }
+                }
             }
         }
-        let window = ((y + radius + 1).min(height) - y.saturating_sub(radius)) as u32;
-        for (pixel, &count) in out[y * width..][..width].iter_mut().zip(&counts) {
-            *pixel = if decide(u32::from(count), window) {
-                255
-            } else {
-                0
+        image
+    }
+
+    /// Within a square of `radius` around each pixel, cut at the image's border: with `any`,
+    /// set where some pixel is (dilation); otherwise set where all are (erosion). Beyond the
+    /// border counts as neither: unset for `any`, set for all.
+    fn filter(&self, radius: u32, any: bool) -> Bits {
+        let (stride, radius) = (self.stride, radius as usize);
+        if self.words.is_empty() {
+            // No pixel (a zero-sized image).
+            return Bits {
+                words: Vec::new(),
+                ..*self
             };
         }
+        let beyond = if any { 0 } else { u64::MAX };
+        let combine = |a: u64, b: u64| if any { a | b } else { a & b };
+        // Bits past the row's last pixel read as beyond the border.
+        let tail = self.width % 64;
+        let tail_mask = if tail == 0 { 0 } else { u64::MAX << tail };
+        let mut across = vec![0u64; self.words.len()];
+        let mut row = vec![beyond; stride + 2];
+        for (packed, out) in self
+            .words
+            .chunks_exact(stride)
+            .zip(across.chunks_exact_mut(stride))
+        {
+            // The row between a word of `beyond` on each side.
+            row[1..=stride].copy_from_slice(packed);
+            if any {
+                row[stride] &= !tail_mask;
+            } else {
+                row[stride] |= tail_mask;
+            }
+            for (i, out) in out.iter_mut().enumerate() {
+                let (before, here, after) = (row[i], row[i + 1], row[i + 2]);
+                let mut word = here;
+                // At most `MAX_RADIUS`: every shift stays within a word's width.
+                for offset in 1..=radius {
+                    // Pixel x + offset, then x - offset, into bit x.
+                    let ahead = (here >> offset) | (after << (64 - offset));
+                    let behind = (here << offset) | (before >> (64 - offset));
+                    word = combine(word, combine(ahead, behind));
+                }
+                *out = word;
+            }
+        }
+        let mut words = vec![0u64; self.words.len()];
+        for y in 0..self.height {
+            let (first, last) = (y.saturating_sub(radius), (y + radius).min(self.height - 1));
+            let out = &mut words[y * stride..][..stride];
+            out.copy_from_slice(&across[first * stride..][..stride]);
+            for source in first + 1..=last {
+                for (word, &other) in out.iter_mut().zip(&across[source * stride..][..stride]) {
+                    *word = combine(*word, other);
+                }
+            }
+        }
+        Bits {
+            words,
+            width: self.width,
+            height: self.height,
+            stride,
+        }
     }
-    filtered
 }
 
 /// The 8 neighbours in the order Suzuki and Abe's border following turns through them:
@@ -782,10 +859,23 @@ mod tests {
                 level,
                 imageproc::contrast::ThresholdType::Binary,
             );
-            assert_eq!(
-                open(&regions, 2),
-                imageproc::morphology::open(&regions, Norm::LInf, 2)
-            );
+            for radius in 1..=3u8 {
+                for image in [
+                    &edges,
+                    &regions,
+                    &GrayImage::new(0, 3),
+                    &GrayImage::new(4, 0),
+                ] {
+                    assert_eq!(
+                        dilate(image, u32::from(radius)),
+                        imageproc::morphology::dilate(image, Norm::LInf, radius)
+                    );
+                    assert_eq!(
+                        open(image, u32::from(radius)),
+                        imageproc::morphology::open(image, Norm::LInf, radius)
+                    );
+                }
+            }
         }
     }
 }
