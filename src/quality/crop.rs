@@ -123,11 +123,13 @@ impl SourceMap {
         mut visit: impl FnMut(usize, usize, Position, Position),
     ) {
         let mut first = 0;
+        // A run's end is the next run's start: one exact position per run.
+        let mut start = self.exact(0, row);
         while first < width {
             let count = SEGMENT.min(width - first);
-            let (start, end) = (self.exact(first, row), self.exact(first + count, row));
-            // Dividing by the constant (every run but a row's last) compiles to shifts; a
-            // 64-bit division by a variable took a third of the sampling's time.
+            let end = self.exact(first + count, row);
+            // Dividing by the constant (every run but a row's last) compiles to shifts, where a
+            // 64-bit division by a variable costs tens of cycles a run.
             let step = |d: i64| {
                 if count == SEGMENT {
                     d / SEGMENT as i64
@@ -142,6 +144,7 @@ impl SourceMap {
                 (step(end.0 - start.0), step(end.1 - start.1)),
             );
             first += count;
+            start = end;
         }
     }
 }
