@@ -37,7 +37,7 @@ pub type Corner = [f32; 2];
 /// judge with the same thresholds; `Preview` only searches less.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Depth {
-    /// The outline at one coarse scale, faces in a frame half as wide (a face under about 6%
+    /// The outline at one coarse scale, faces in a frame half as wide (a face under about 9%
     /// of the frame's width is not found, where `Full` finds it too small).
     Preview,
     /// The outline at two scales, for corners exact enough to crop by.
