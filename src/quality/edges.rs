@@ -95,7 +95,7 @@ pub fn canny(image: &GrayImage, low: f32, high: f32) -> GrayImage {
     let (low, high) = (squared_threshold(low), squared_threshold(high));
     // Non-maximum suppression on inner pixels; the border stays 0, as in imageproc. A pixel
     // weaker than both thresholds cannot become an edge whether it is a maximum or not, so its
-    // direction is not worked out (most of a frame: flat paper, soft background).
+    // direction is not worked out (flat paper, soft background).
     let weakest_edge = low.min(high);
     let mut thinned = vec![0i32; width * height];
     // By `Direction`: the step to the neighbours across the edge.
