@@ -419,11 +419,7 @@ mod tests {
 
     #[test]
     fn runs_inside_the_source_sample_as_pixel_by_pixel_clamping_does() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/backgrounds/brick.jpg"
-        );
-        let rgb = image::open(path).expect("the brick photo").to_rgb8();
+        let rgb = crate::quality::fixture("backgrounds/brick.jpg").to_rgb8();
         let (width, height) = rgb.dimensions();
         // Runs in every direction, some ending on the last column or row, some outside.
         let runs: [(Position, Position); 5] = [

@@ -669,11 +669,7 @@ mod tests {
 
     /// A real photo's texture: the eval's brick background, reduced as the search reduces.
     fn photo() -> GrayImage {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/backgrounds/brick.jpg"
-        );
-        let image = image::open(path).expect("the brick photo").to_luma8();
+        let image = crate::quality::fixture("backgrounds/brick.jpg").to_luma8();
         image::imageops::resize(&image, 320, 240, image::imageops::FilterType::Triangle)
     }
 
@@ -690,7 +686,6 @@ mod tests {
     /// Real photos at the sizes the search reduces frames to, and their contrast-stretched
     /// versions (what the search runs on).
     fn photos() -> Vec<GrayImage> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
         let mut photos = Vec::new();
         for name in [
             "backgrounds/brick.jpg",
@@ -699,9 +694,7 @@ mod tests {
             "documents/pass-isl.jpg",
             "faces/astronaut.jpg",
         ] {
-            let image = image::open(format!("{dir}/{name}"))
-                .unwrap_or_else(|e| panic!("{name}: {e}"))
-                .to_luma8();
+            let image = crate::quality::fixture(name).to_luma8();
             for (w, h) in [(320, 180), (640, 360), (321, 97), (7, 5)] {
                 let mut reduced =
                     image::imageops::resize(&image, w, h, image::imageops::FilterType::Triangle);

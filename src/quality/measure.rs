@@ -273,11 +273,7 @@ mod tests {
         assert_eq!(reduced.as_raw(), &[10, 30]);
         // On a real photo whose sides are not multiples of the factor: each block's rounded
         // mean, the remainder dropped.
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/backgrounds/brick.jpg"
-        );
-        let photo = image::open(path).expect("the brick photo").to_luma8();
+        let photo = crate::quality::fixture("backgrounds/brick.jpg").to_luma8();
         let photo = image::imageops::crop_imm(&photo, 0, 0, 203, 101).to_image();
         for factor in [2u32, 3, 4] {
             let reduced = box_reduce(&photo, factor);
@@ -303,11 +299,7 @@ mod tests {
     fn sharpness_sums_every_inner_pixel_even_on_rows_past_a_stretch() {
         // The per-pixel definition, in i64, against the stretch-wise sums, on a real photo
         // wider than one stretch.
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/backgrounds/brick.jpg"
-        );
-        let photo = image::open(path).expect("the brick photo").to_luma8();
+        let photo = crate::quality::fixture("backgrounds/brick.jpg").to_luma8();
         let wide = image::imageops::resize(&photo, 5000, 40, image::imageops::FilterType::Triangle);
         for image in [photo, wide] {
             let (w, h) = image.dimensions();

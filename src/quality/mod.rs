@@ -278,3 +278,10 @@ pub fn crop_for_upload(
         _ => rgb,
     }
 }
+
+/// A real photo from `tests/fixtures` (`backgrounds/brick.jpg`, ...), for the unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> image::DynamicImage {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    image::open(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
