@@ -270,12 +270,16 @@ mod tests {
         let analyser = Analyser::start(QualitySettings::default(), move || {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         });
-        let frame = RgbImage::from_pixel(1280, 720, image::Rgb([90, 90, 90]));
+        // The frames that follow must come while the first is judged: they are copied before
+        // it is sent, and the frame is large enough to take milliseconds (a 1280x720 grey
+        // frame is judged in about 1 ms, within what a loaded host can pause this thread).
+        let frame = RgbImage::from_pixel(3840, 2160, image::Rgb([90, 90, 90]));
+        let followers: Vec<RgbImage> = (0..5).map(|_| frame.clone()).collect();
         assert!(analyser.idle());
-        analyser.preview(CameraRole::Document, frame.clone(), 1920);
+        analyser.preview(CameraRole::Document, frame, 1920);
         assert!(!analyser.idle(), "the frame is being judged");
-        for _ in 0..5 {
-            analyser.preview(CameraRole::Document, frame.clone(), 1920);
+        for follower in followers {
+            analyser.preview(CameraRole::Document, follower, 1920);
         }
         let answers = answers_within(&analyser, 1, Duration::from_secs(10));
         assert_eq!(answers.len(), 1);
