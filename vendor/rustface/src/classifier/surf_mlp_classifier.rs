@@ -176,7 +176,50 @@ struct Layer {
 }
 
 impl Layer {
+    /// The kiosk's patch (PATCHES.md): the outputs four at a time. Each output's sum still
+    /// runs over the inputs in order, from the same start as `vector_inner_product`'s, so each
+    /// is the same to the bit; but four independent sums interleave, where upstream's one
+    /// sum at a time waited on each addition before the next.
+    #[cfg(not(feature = "rayon"))]
     fn compute(&self, input: &[f32], output: &mut [f32]) {
+        const GROUP: usize = 4;
+        let dim = self.input_dim;
+        // A zero dimension panics in `chunks_exact` below, as upstream's `chunks` did.
+        let rows = self.weights.len().checked_div(dim).unwrap_or(0).min(self.biases.len()).min(output.len());
+        let grouped = rows / GROUP * GROUP;
+        let (output_grouped, output_rest) = output.split_at_mut(grouped);
+        let groups = self
+            .weights
+            .chunks_exact(GROUP * dim)
+            .zip(self.biases.chunks_exact(GROUP))
+            .zip(output_grouped.chunks_exact_mut(GROUP));
+        for ((weights, biases), output) in groups {
+            let (w0, rest) = weights.split_at(dim);
+            let (w1, rest) = rest.split_at(dim);
+            let (w2, w3) = rest.split_at(dim);
+            let mut sums = [-0.0f32; GROUP];
+            for ((((&x, &a), &b), &c), &d) in input.iter().zip(w0).zip(w1).zip(w2).zip(w3) {
+                sums[0] += x * a;
+                sums[1] += x * b;
+                sums[2] += x * c;
+                sums[3] += x * d;
+            }
+            for ((output, sum), bias) in output.iter_mut().zip(sums).zip(biases) {
+                *output = (self.act_func)(sum + bias);
+            }
+        }
+        for ((weights, bias), output) in self.weights[grouped * dim..]
+            .chunks(dim)
+            .zip(&self.biases[grouped..])
+            .zip(output_rest)
+        {
+            let x = math::vector_inner_product(input, weights) + bias;
+            *output = (self.act_func)(x);
+        }
+    }
+
+    #[cfg(any(feature = "rayon", test))]
+    fn compute_upstream(&self, input: &[f32], output: &mut [f32]) {
         #[cfg(feature = "rayon")]
         let it = self.weights.par_chunks(self.input_dim);
 
@@ -190,6 +233,11 @@ impl Layer {
                 let x = math::vector_inner_product(input, weights) + bias;
                 *output = (self.act_func)(x);
             });
+    }
+
+    #[cfg(feature = "rayon")]
+    fn compute(&self, input: &[f32], output: &mut [f32]) {
+        self.compute_upstream(input, output)
     }
 
     #[inline]
@@ -239,4 +287,44 @@ impl SurfMlpClassifier {
         score
     }
 
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(x: f32) -> f32 {
+        x
+    }
+
+    #[test]
+    fn layers_equal_upstreams_to_the_bit() {
+        let mut state = 12345u32;
+        let mut next = move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1 << 24) as f32 * 2.0 - 1.0
+        };
+        for &(input_dim, output_dim) in &[(1, 1), (1, 4), (3, 4), (7, 5), (64, 13), (256, 100), (2, 9)] {
+            for act_func in [identity as fn(f32) -> f32, SurfMlpClassifier::relu, SurfMlpClassifier::sigmoid] {
+                // Every other layer's weights positive: with an input of -0.0s, every product is
+                // -0.0 and the sums' start decides the sign of the result.
+                let sign = if output_dim % 2 == 0 { 1.0 } else { -1.0 };
+                let weights: Vec<f32> = (0..input_dim * output_dim)
+                    .map(|i| if i % 2 == 0 { next() * 1e3 } else { (next() * 1e3).abs() * sign })
+                    .collect();
+                let biases: Vec<f32> = (0..output_dim).map(|i| if i % 3 == 0 { -0.0 } else { next() }).collect();
+                let layer = Layer { input_dim, output_dim, weights, biases, act_func };
+                let mut inputs = vec![(0..input_dim).map(|_| next()).collect::<Vec<f32>>()];
+                inputs.push(vec![-0.0; input_dim]);
+                inputs.push(vec![0.0; input_dim]);
+                for input in &inputs {
+                    let (mut fast, mut upstream) = (vec![9.0; output_dim], vec![9.0; output_dim]);
+                    layer.compute(input, &mut fast);
+                    layer.compute_upstream(input, &mut upstream);
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fast), bits(&upstream), "{}x{}", input_dim, output_dim);
+                }
+            }
+        }
+    }
 }

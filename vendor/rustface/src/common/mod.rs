@@ -165,8 +165,24 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::Seq;
+
+    /// A reproducible noisy image for the patches' tests (a linear congruential generator's
+    /// high bytes), with runs of black and white so that gradients reach their extremes.
+    pub(crate) fn noise(width: u32, height: u32, seed: u32) -> Vec<u8> {
+        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..width * height)
+            .map(|index| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                match (index / 97 + seed) % 5 {
+                    0 => 0,
+                    1 => 255,
+                    _ => (state >> 24) as u8,
+                }
+            })
+            .collect()
+    }
 
     #[test]
     pub fn test_seq_take() {

@@ -177,7 +177,43 @@ impl SurfMlpFeatureMap {
         }
     }
 
+    /// The eight integral channels, interleaved per pixel: for each pixel, from its gradient
+    /// (dx, dy), [dx, |dx|] where dy >= 0, [dx, |dx|] where dy < 0, [dy, |dy|] where dx >= 0,
+    /// [dy, |dy|] where dx < 0 (zero elsewhere), summed over every pixel above and left.
+    ///
+    /// The kiosk's patch (PATCHES.md): upstream (`compute_integral_images_upstream`, kept for the
+    /// test) copied each gradient into two channels, masked them by the other gradient's sign
+    /// with a branch per pixel, then summed the columns and rows in separate passes. This is
+    /// one pass with masks and no branch. Integer sums, so the same values in any order.
     fn compute_integral_images(&mut self) {
+        const CHANNELS: usize = FeaturePool::K_NUM_INT_CHANNEL as usize;
+        let width = self.width as usize;
+        let rows = self.grad_x.chunks_exact(width).zip(self.grad_y.chunks_exact(width));
+        // One [i32; 8] per pixel: fixed-size arrays, so that the eight channels' sums compile to
+        // vector instructions.
+        let (pixels, _) = self.int_img[..self.length * CHANNELS].as_chunks_mut::<CHANNELS>();
+        for (row, (grad_x, grad_y)) in rows.enumerate() {
+            let gradients = grad_x.iter().copied().zip(grad_y.iter().copied());
+            let (done, rest) = pixels.split_at_mut(row * width);
+            let out = &mut rest[..width];
+            let mut running = [0i32; CHANNELS];
+            if row == 0 {
+                for (out, (dx, dy)) in out.iter_mut().zip(gradients) {
+                    running = add_channels(running, masked_channels(dx, dy));
+                    *out = running;
+                }
+            } else {
+                let above = &done[(row - 1) * width..];
+                for ((out, above), (dx, dy)) in out.iter_mut().zip(above).zip(gradients) {
+                    running = add_channels(running, masked_channels(dx, dy));
+                    *out = add_channels(*above, running);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn compute_integral_images_upstream(&mut self) {
         let grad_x_ptr = self.grad_x.as_ptr();
         let grad_y_ptr = self.grad_y.as_ptr();
         let img_buf_ptr = self.img_buf.as_ptr();
@@ -195,6 +231,7 @@ impl SurfMlpFeatureMap {
         self.integral();
     }
 
+    #[cfg(test)]
     unsafe fn fill_integral_channel(&mut self, mut src: *const i32, ch: u32) {
         let mut dest = self.int_img.as_mut_ptr().offset(ch as isize);
         for _ in 0..self.length {
@@ -205,10 +242,12 @@ impl SurfMlpFeatureMap {
         }
     }
 
+    #[cfg(test)]
     fn mask_integral_channel(&mut self) {
         self.mask_integral_channel_portable();
     }
 
+    #[cfg(test)]
     fn mask_integral_channel_portable(&mut self) {
         let mut grad_x_ptr = self.grad_x.as_ptr();
         let mut grad_y_ptr = self.grad_y.as_ptr();
@@ -245,6 +284,7 @@ impl SurfMlpFeatureMap {
         }
     }
 
+    #[cfg(test)]
     fn integral(&mut self) {
         let data = self.int_img.as_ptr();
         let len = (FeaturePool::K_NUM_INT_CHANNEL * self.width) as usize;
@@ -267,10 +307,12 @@ impl SurfMlpFeatureMap {
     }
 
     #[inline]
+    #[cfg(test)]
     fn vector_cumulative_add(x: *const i32, len: usize, num_channel: u32) {
         SurfMlpFeatureMap::vector_cumulative_add_portable(x, len, num_channel);
     }
 
+    #[cfg(test)]
     fn vector_cumulative_add_portable(x: *const i32, len: usize, num_channel: u32) {
         unsafe {
             let num_channel = num_channel as usize;
@@ -296,10 +338,13 @@ impl SurfMlpFeatureMap {
         let row_width: isize = (self.width as isize) * k_num_int_channel;
 
         let val = 0;
-        let mut cell_top_left: Vec<*const i32> = vec![&val; k_num_int_channel as usize];
-        let mut cell_top_right: Vec<*const i32> = vec![&val; k_num_int_channel as usize];
-        let mut cell_bottom_left: Vec<*const i32> = vec![&val; k_num_int_channel as usize];
-        let mut cell_bottom_right: Vec<*const i32> = vec![&val; k_num_int_channel as usize];
+        // The kiosk's patch (PATCHES.md): these were five `Vec`s, allocated for every feature
+        // of every window; arrays on the stack hold the same pointers.
+        const CELL_POINTERS: usize = FeaturePool::K_NUM_INT_CHANNEL as usize;
+        let mut cell_top_left: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
+        let mut cell_top_right: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
+        let mut cell_bottom_left: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
+        let mut cell_bottom_right: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
 
         let mut feature_value: *mut i32 = feature_vec;
         let int_img_ptr = self.int_img.as_ptr();
@@ -347,8 +392,7 @@ impl SurfMlpFeatureMap {
                 }
             }
             (0, _) => {
-                let mut tmp_cell_top_right: Vec<*const i32> =
-                    vec![&val; k_num_int_channel as usize];
+                let mut tmp_cell_top_right: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
 
                 offset = row_width * ((init_cell_y - 1) as isize) + cell_width - k_num_int_channel;
                 for i in 0..k_num_int_channel as usize {
@@ -377,8 +421,7 @@ impl SurfMlpFeatureMap {
                     .clone_from_slice(&tmp_cell_top_right[..k_num_int_channel as usize]);
             }
             (_, _) => {
-                let mut tmp_cell_top_right: Vec<*const i32> =
-                    vec![&val; k_num_int_channel as usize];
+                let mut tmp_cell_top_right: [*const i32; CELL_POINTERS] = [&val as *const i32; CELL_POINTERS];
 
                 offset = row_width * ((init_cell_y - 1) as isize)
                     + (init_cell_x - 1) as isize * k_num_int_channel;
@@ -489,6 +532,33 @@ impl SurfMlpFeatureMap {
     pub fn get_feature_vector_dim(&self, feature_id: usize) -> usize {
         self.feature_pool.get_feature_vector_dim(feature_id)
     }
+}
+
+/// One pixel's eight integral channels before summing (see `compute_integral_images`): each
+/// gradient and its magnitude, kept where the other gradient is non-negative, then where it
+/// is negative.
+#[inline]
+fn masked_channels(dx: i32, dy: i32) -> [i32; 8] {
+    let (abs_dx, abs_dy) = (dx.wrapping_abs(), dy.wrapping_abs());
+    let dy_non_negative = -i32::from(dy >= 0);
+    let dx_non_negative = -i32::from(dx >= 0);
+    let values = [dx, abs_dx, dx, abs_dx, dy, abs_dy, dy, abs_dy];
+    let masks = [
+        dy_non_negative,
+        dy_non_negative,
+        !dy_non_negative,
+        !dy_non_negative,
+        dx_non_negative,
+        dx_non_negative,
+        !dx_non_negative,
+        !dx_non_negative,
+    ];
+    std::array::from_fn(|k| values[k] & masks[k])
+}
+
+#[inline]
+fn add_channels(a: [i32; 8], b: [i32; 8]) -> [i32; 8] {
+    std::array::from_fn(|k| a[k] + b[k])
 }
 
 struct FeaturePool {
@@ -645,4 +715,33 @@ struct Feature {
     patch: Rectangle,
     num_cell_per_row: u32,
     num_cell_per_col: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::tests::noise;
+
+    #[test]
+    fn integral_channels_equal_upstreams() {
+        let sizes = [(40, 40), (3, 3), (17, 5), (64, 48), (40, 41)];
+        for (seed, &(width, height)) in sizes.iter().enumerate() {
+            let mut images = vec![noise(width, height, seed as u32)];
+            images.push(vec![0; (width * height) as usize]);
+            images.push((0..width * height).map(|i| if (i + i / width) % 2 == 0 { 0 } else { 255 }).collect());
+            for pixels in &images {
+                let image = ImageData::new(pixels, width, height);
+                let mut fast = SurfMlpFeatureMap::new();
+                fast.compute(&image);
+                let mut upstream = SurfMlpFeatureMap::new();
+                upstream.reshape(width, height);
+                upstream.compute_gradient_images(pixels);
+                upstream.compute_integral_images_upstream();
+                assert!(fast.int_img == upstream.int_img, "{}x{}", width, height);
+                // Reused for a second image, as the detector reuses it for every window.
+                fast.compute(&image);
+                assert!(fast.int_img == upstream.int_img, "{}x{} again", width, height);
+            }
+        }
+    }
 }
