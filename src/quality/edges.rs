@@ -41,7 +41,8 @@ impl Sobel {
             let below = &pixels[(row + 1).min(height - 1) * width..][..width];
             let out_x = &mut x[row * width..][..width];
             let out_y = &mut y[row * width..][..width];
-            for column in 0..width {
+            // The first and last columns clamp their neighbours to the image.
+            for column in [0, width - 1] {
                 let left = column.saturating_sub(1);
                 let right = (column + 1).min(width - 1);
                 let at = |line: &[u8], i: usize| i16::from(line[i]);
@@ -51,6 +52,29 @@ impl Sobel {
                 out_y[column] = (at(below, left) - at(above, left))
                     + 2 * (at(below, column) - at(above, column))
                     + (at(below, right) - at(above, right));
+            }
+            // The columns between, the same sums without a clamp: slices shifted by one column
+            // each way, which the compiler turns into vector arithmetic.
+            if width < 3 {
+                continue;
+            }
+            let inner = width - 2;
+            let columns = above[..inner]
+                .iter()
+                .zip(&above[2..])
+                .zip(here[..inner].iter().zip(&here[2..]))
+                .zip(below[..inner].iter().zip(&below[2..]))
+                .zip(&above[1..=inner])
+                .zip(&below[1..=inner]);
+            for ((out_x, out_y), (((((&al, &ar), (&hl, &hr)), (&bl, &br)), &ac), &bc)) in out_x
+                [1..=inner]
+                .iter_mut()
+                .zip(&mut out_y[1..=inner])
+                .zip(columns)
+            {
+                let at = i16::from;
+                *out_x = (at(ar) - at(al)) + 2 * (at(hr) - at(hl)) + (at(br) - at(bl));
+                *out_y = (at(bl) - at(al)) + 2 * (at(bc) - at(ac)) + (at(br) - at(ar));
             }
         }
         Sobel {
@@ -264,14 +288,13 @@ fn gaussian_blur(image: &GrayImage) -> GrayImage {
     let kernel = gaussian_kernel();
     let (width, height) = (image.width() as usize, image.height() as usize);
     let source = image.as_raw();
-    let to_u8 = |value: f32| {
-        if value < 255.0 {
-            if value > 0.0 { value as u8 } else { 0 }
-        } else {
-            255
-        }
-    };
-    let mut across = vec![0u8; width * height];
+    // imageproc clamps each pass to 0..=255 and truncates: what `as` does from f32 (it
+    // saturates), for every value these sums of finite taps can take (`as` sends NaN to 0,
+    // imageproc's clamp to 255; no sum here is NaN). Branch-free, so the loops vectorise.
+    let to_u8 = |value: f32| value as u8;
+    // The horizontal pass, each value already truncated to u8, kept as f32 for the vertical
+    // pass: each pixel converted once instead of once per vertical tap.
+    let mut across = vec![0.0f32; width * height];
     let mut padded = vec![0.0f32; width + 6];
     let mut sums = vec![0.0f32; width];
     for y in 0..height {
@@ -286,21 +309,17 @@ fn gaussian_blur(image: &GrayImage) -> GrayImage {
             }
         }
         for (out, sum) in across[y * width..][..width].iter_mut().zip(&sums) {
-            *out = to_u8(*sum);
+            *out = f32::from(to_u8(*sum));
         }
     }
     let mut blurred = GrayImage::new(image.width(), image.height());
     let out: &mut [u8] = &mut blurred;
-    let mut column = vec![0.0f32; width];
     for y in 0..height {
         sums.fill(0.0);
         for (tap, weight) in kernel.iter().enumerate() {
             let from = (y + tap).saturating_sub(3).min(height - 1);
             let row = &across[from * width..][..width];
-            for (value, pixel) in column.iter_mut().zip(row) {
-                *value = f32::from(*pixel);
-            }
-            for (sum, value) in sums.iter_mut().zip(&column) {
+            for (sum, value) in sums.iter_mut().zip(row) {
                 *sum += value * weight;
             }
         }
@@ -675,12 +694,24 @@ mod tests {
 
     #[test]
     fn sobel_matches_imageproc() {
-        let image = photo();
-        let ours = Sobel::of(&image);
-        let x = imageproc::gradients::horizontal_sobel(&image);
-        let y = imageproc::gradients::vertical_sobel(&image);
-        assert_eq!(ours.x, x.into_raw());
-        assert_eq!(ours.y, y.into_raw());
+        let mut images = photos();
+        images.push(photo());
+        // One to three columns or rows: the clamped border columns and no inner ones.
+        for (w, h) in [(1, 4), (2, 3), (3, 1), (3, 3)] {
+            images.push(image::imageops::resize(
+                &photo(),
+                w,
+                h,
+                image::imageops::FilterType::Triangle,
+            ));
+        }
+        for image in &images {
+            let ours = Sobel::of(image);
+            let x = imageproc::gradients::horizontal_sobel(image);
+            let y = imageproc::gradients::vertical_sobel(image);
+            assert_eq!(ours.x, x.into_raw(), "{:?}", image.dimensions());
+            assert_eq!(ours.y, y.into_raw(), "{:?}", image.dimensions());
+        }
     }
 
     /// Real photos at the sizes the search reduces frames to, and their contrast-stretched
