@@ -211,7 +211,10 @@ pub fn resize_image(src: &ImageData, dest: &mut Vec<u8>, width: u32, height: u32
     let blend_row = |row: usize, out: &mut [f64]| {
         let line = &data[row * src_width..(row + 1) * src_width];
         for (out, &(n_x_s, weight_left, weight_right)) in out.iter_mut().zip(&columns) {
-            *out = weight_left * f64::from(line[n_x_s]) + weight_right * f64::from(line[n_x_s + 1]);
+            // Every `n_x_s` is at most `src.width() - 2` (the `min` above), so both reads are
+            // within the line; unchecked, as upstream's pointer reads were.
+            let (left, right) = unsafe { (*line.get_unchecked(n_x_s), *line.get_unchecked(n_x_s + 1)) };
+            *out = weight_left * f64::from(left) + weight_right * f64::from(right);
         }
     };
 
