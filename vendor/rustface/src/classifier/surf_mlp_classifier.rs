@@ -106,13 +106,7 @@ impl SurfMlpClassifier {
         weights: Vec<f32>,
         biases: Vec<f32>,
     ) {
-        self.layers.push(Layer {
-            input_dim,
-            output_dim,
-            weights,
-            biases,
-            act_func: Self::relu,
-        })
+        self.layers.push(Layer::new(input_dim, output_dim, weights, biases, Self::relu))
     }
 
     pub fn add_output_layer(
@@ -122,13 +116,7 @@ impl SurfMlpClassifier {
         weights: Vec<f32>,
         biases: Vec<f32>,
     ) {
-        self.layers.push(Layer {
-            input_dim,
-            output_dim,
-            weights,
-            biases,
-            act_func: Self::sigmoid,
-        })
+        self.layers.push(Layer::new(input_dim, output_dim, weights, biases, Self::sigmoid))
     }
 
     #[inline]
@@ -171,38 +159,55 @@ struct Layer {
     input_dim: usize,
     output_dim: usize,
     weights: Vec<f32>,
+    /// The kiosk's patch: `weights` of each group of `GROUP` outputs interleaved by input
+    /// (input 0 of outputs 0-3, input 1 of outputs 0-3, ...), for `compute`.
+    grouped_weights: Vec<f32>,
     biases: Vec<f32>,
     act_func: fn(f32) -> f32,
 }
 
+/// Outputs computed together (see `Layer::compute`).
+const GROUP: usize = 4;
+
 impl Layer {
+    fn new(input_dim: usize, output_dim: usize, weights: Vec<f32>, biases: Vec<f32>, act_func: fn(f32) -> f32) -> Self {
+        let mut grouped_weights = Vec::new();
+        if input_dim > 0 {
+            let rows = weights.len() / input_dim;
+            for group in weights[..rows / GROUP * GROUP * input_dim].chunks_exact(GROUP * input_dim) {
+                for input in 0..input_dim {
+                    grouped_weights.extend((0..GROUP).map(|k| group[k * input_dim + input]));
+                }
+            }
+        }
+        Layer { input_dim, output_dim, weights, grouped_weights, biases, act_func }
+    }
+
     /// The kiosk's patch (PATCHES.md): the outputs four at a time. Each output's sum still
     /// runs over the inputs in order, from the same start as `vector_inner_product`'s, so each
-    /// is the same to the bit; but four independent sums interleave, where upstream's one
-    /// sum at a time waited on each addition before the next.
+    /// is the same to the bit; but four independent sums advance together, one input at a
+    /// time, from weights laid out for it (`grouped_weights`): the compiler makes each step one
+    /// vector multiplication and addition, where upstream's one sum at a time waited on each
+    /// addition before the next.
     #[cfg(not(feature = "rayon"))]
     fn compute(&self, input: &[f32], output: &mut [f32]) {
-        const GROUP: usize = 4;
         let dim = self.input_dim;
-        // A zero dimension panics in `chunks_exact` below, as upstream's `chunks` did.
+        // A zero dimension panics in `chunks` below, as upstream's did.
         let rows = self.weights.len().checked_div(dim).unwrap_or(0).min(self.biases.len()).min(output.len());
         let grouped = rows / GROUP * GROUP;
         let (output_grouped, output_rest) = output.split_at_mut(grouped);
         let groups = self
-            .weights
-            .chunks_exact(GROUP * dim)
+            .grouped_weights
+            .chunks_exact(GROUP * dim.max(1))
             .zip(self.biases.chunks_exact(GROUP))
             .zip(output_grouped.chunks_exact_mut(GROUP));
         for ((weights, biases), output) in groups {
-            let (w0, rest) = weights.split_at(dim);
-            let (w1, rest) = rest.split_at(dim);
-            let (w2, w3) = rest.split_at(dim);
             let mut sums = [-0.0f32; GROUP];
-            for ((((&x, &a), &b), &c), &d) in input.iter().zip(w0).zip(w1).zip(w2).zip(w3) {
-                sums[0] += x * a;
-                sums[1] += x * b;
-                sums[2] += x * c;
-                sums[3] += x * d;
+            let (by_input, _) = weights.as_chunks::<GROUP>();
+            for (&x, weights) in input.iter().zip(by_input) {
+                for k in 0..GROUP {
+                    sums[k] += x * weights[k];
+                }
             }
             for ((output, sum), bias) in output.iter_mut().zip(sums).zip(biases) {
                 *output = (self.act_func)(sum + bias);
@@ -313,7 +318,7 @@ mod tests {
                     .map(|i| if i % 2 == 0 { next() * 1e3 } else { (next() * 1e3).abs() * sign })
                     .collect();
                 let biases: Vec<f32> = (0..output_dim).map(|i| if i % 3 == 0 { -0.0 } else { next() }).collect();
-                let layer = Layer { input_dim, output_dim, weights, biases, act_func };
+                let layer = Layer::new(input_dim, output_dim, weights, biases, act_func);
                 let mut inputs = vec![(0..input_dim).map(|_| next()).collect::<Vec<f32>>()];
                 inputs.push(vec![-0.0; input_dim]);
                 inputs.push(vec![0.0; input_dim]);
