@@ -470,6 +470,12 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
         let steps = (length as usize / 2).clamp(10, 200);
         let mut points = Vec::with_capacity(steps);
         let mut aligned: Vec<(f32, Corner)> = Vec::with_capacity(2 * band as usize + 1);
+        // The offsets across the side, outermost first, as displacements: the same for every
+        // step along it.
+        let across: Vec<Corner> = (-band..=band)
+            .rev()
+            .map(|offset| [offset as f32 * normal[0], offset as f32 * normal[1]])
+            .collect();
         for step in 0..steps {
             let t = 0.1 + 0.8 * step as f32 / (steps - 1) as f32;
             let base = [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
@@ -477,9 +483,9 @@ fn refine(quad: &[Corner; 4], gradients: &Gradients) -> Option<[Corner; 4]> {
             // strong as the strongest: print lies inside the border, and a soft drop shadow's
             // edge outside it is much weaker than the document's own.
             aligned.clear();
-            for offset in (-band..=band).rev() {
-                let x = round_to_i32(base[0] + offset as f32 * normal[0]);
-                let y = round_to_i32(base[1] + offset as f32 * normal[1]);
+            for displacement in &across {
+                let x = round_to_i32(base[0] + displacement[0]);
+                let y = round_to_i32(base[1] + displacement[1]);
                 if let Some((_, magnitude)) = gradients.edge_across(x, y, normal) {
                     aligned.push((magnitude, [x as f32, y as f32]));
                 }
@@ -585,11 +591,12 @@ impl Gradients<'_> {
         if x < 0 || y < 0 || x >= width as i32 || y >= height as i32 {
             return None;
         }
-        let (x, y) = (x as u32, y as u32);
-        if self.edges.get_pixel(x, y)[0] == 0 {
+        // Inside: one index for the edge map and the gradients (the same layout).
+        let index = y as usize * width as usize + x as usize;
+        if self.edges.as_raw()[index] == 0 {
             return None;
         }
-        let (gx, gy) = self.sobel.at(x, y);
+        let (gx, gy) = (self.sobel.x[index], self.sobel.y[index]);
         let (gx, gy) = (f32::from(gx), f32::from(gy));
         let across = gx * normal[0] + gy * normal[1];
         let magnitude = gx * gx + gy * gy;

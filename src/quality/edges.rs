@@ -17,7 +17,6 @@ use imageproc::point::Point;
 /// Horizontal and vertical Sobel gradients of an image, row by row (borders clamped, as
 /// `imageproc::gradients` does).
 pub struct Sobel {
-    pub width: u32,
     pub x: Vec<i16>,
     pub y: Vec<i16>,
 }
@@ -29,11 +28,7 @@ impl Sobel {
         let mut x = vec![0i16; pixels.len()];
         let mut y = vec![0i16; pixels.len()];
         if width == 0 || height == 0 {
-            return Sobel {
-                width: image.width(),
-                x,
-                y,
-            };
+            return Sobel { x, y };
         }
         for row in 0..height {
             let above = &pixels[row.saturating_sub(1) * width..][..width];
@@ -77,17 +72,7 @@ impl Sobel {
                 *out_y = (at(bl) - at(al)) + 2 * (at(bc) - at(ac)) + (at(br) - at(ar));
             }
         }
-        Sobel {
-            width: image.width(),
-            x,
-            y,
-        }
-    }
-
-    /// The gradient at a pixel inside the image.
-    pub fn at(&self, x: u32, y: u32) -> (i16, i16) {
-        let index = (y * self.width + x) as usize;
-        (self.x[index], self.y[index])
+        Sobel { x, y }
     }
 }
 
