@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::edges::Sobel;
 use super::measure::{
-    box_reduce, colour_of, largest_glare_blob, percentiles, sharpness, stretch_contrast,
+    box_reduce, colour_reduced, largest_glare_blob, percentiles, sharpness, stretch_contrast,
 };
 use super::{Corner, Depth, QualitySettings};
 
@@ -246,7 +246,7 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>, depth: Depth) 
     let by_score = |a: &(f32, Found), b: &(f32, Found)| a.0.total_cmp(&b.0);
     let in_luma = factors
         .into_iter()
-        .filter_map(|factor| find_at_scale(luma, factor, MIN_EDGE_SUPPORT))
+        .filter_map(|factor| find_at_scale(box_reduce(luma, factor), factor, MIN_EDGE_SUPPORT))
         .max_by(by_score);
     // An outline that edges back nearly all round is the document: the colour search (a
     // colour pass over the whole frame and a third search) is for frames where luma found
@@ -263,9 +263,10 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>, depth: Depth) 
         Depth::Full => coarsest,
         Depth::Preview => coarsest * 2,
     };
-    let in_colour = rgb
-        .filter(|_| !confident)
-        .and_then(|rgb| find_at_scale(&colour_of(rgb), colour_factor, MIN_COLOUR_EDGE_SUPPORT));
+    let in_colour = rgb.filter(|_| !confident).and_then(|rgb| {
+        let colour = colour_reduced(rgb, colour_factor);
+        find_at_scale(colour, colour_factor, MIN_COLOUR_EDGE_SUPPORT)
+    });
     in_luma
         .into_iter()
         .chain(in_colour)
@@ -273,10 +274,9 @@ fn find_document(luma: &GrayImage, rgb: Option<&image::RgbImage>, depth: Depth) 
         .map(|(_, found)| found)
 }
 
-/// The best candidate in the frame reduced by `factor`, with its score, in full-frame
+/// The best candidate in `work`, the frame reduced by `factor`, with its score, in full-frame
 /// coordinates.
-fn find_at_scale(luma: &GrayImage, factor: u32, min_support: f32) -> Option<(f32, Found)> {
-    let mut work = box_reduce(luma, factor);
+fn find_at_scale(mut work: GrayImage, factor: u32, min_support: f32) -> Option<(f32, Found)> {
     stretch_contrast(&mut work);
     let edges = super::edges::canny(&work, 10.0, 30.0);
     let gradients = Gradients {

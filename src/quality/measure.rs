@@ -23,13 +23,19 @@ pub fn colour_of(rgb: &RgbImage) -> GrayImage {
     let buffer: &mut [u8] = &mut colour;
     let (pixels, _) = rgb.as_raw().as_chunks::<3>();
     for (out, pixel) in buffer.iter_mut().zip(pixels) {
-        let (high, low) = (
-            pixel[0].max(pixel[1]).max(pixel[2]),
-            pixel[0].min(pixel[1]).min(pixel[2]),
-        );
-        *out = high - low;
+        *out = colourfulness(pixel);
     }
     colour
+}
+
+/// A pixel's largest channel less its smallest.
+#[inline]
+fn colourfulness(pixel: &[u8; 3]) -> u8 {
+    let (high, low) = (
+        pixel[0].max(pixel[1]).max(pixel[2]),
+        pixel[0].min(pixel[1]).min(pixel[2]),
+    );
+    high - low
 }
 
 /// Averages `factor`x`factor` blocks: a fast, alias-free reduction for analysis.
@@ -37,24 +43,51 @@ pub fn box_reduce(image: &GrayImage, factor: u32) -> GrayImage {
     if factor <= 1 {
         return image.clone();
     }
-    let (width, height) = (image.width() / factor, image.height() / factor);
-    let mut out = GrayImage::new(width.max(1), height.max(1));
     let source = image.as_raw();
     let stride = image.width() as usize;
+    box_reduce_rows((image.width(), image.height()), factor, |y, columns| {
+        for (sum, &value) in columns.iter_mut().zip(&source[y * stride..][..stride]) {
+            *sum += u32::from(value);
+        }
+    })
+}
+
+/// `box_reduce(&colour_of(rgb), factor)` in one pass, without the full-size colour plane (a
+/// frame's worth of memory written and read again): each row's colours go straight into the
+/// column sums. The same integer sums, so the same image.
+pub fn colour_reduced(rgb: &RgbImage, factor: u32) -> GrayImage {
+    if factor <= 1 {
+        return colour_of(rgb);
+    }
+    let (pixels, _) = rgb.as_raw().as_chunks::<3>();
+    let stride = rgb.width() as usize;
+    box_reduce_rows((rgb.width(), rgb.height()), factor, |y, columns| {
+        for (sum, pixel) in columns.iter_mut().zip(&pixels[y * stride..][..stride]) {
+            *sum += u32::from(colourfulness(pixel));
+        }
+    })
+}
+
+/// The reduction behind `box_reduce` and `colour_reduced`, of an image of `size` whose row `y`
+/// `add_row(y, columns)` adds into per-column sums.
+fn box_reduce_rows(
+    (source_w, source_h): (u32, u32),
+    factor: u32,
+    mut add_row: impl FnMut(usize, &mut [u32]),
+) -> GrayImage {
+    let (width, height) = (source_w / factor, source_h / factor);
+    let mut out = GrayImage::new(width.max(1), height.max(1));
     let factor = factor as usize;
     let area = (factor * factor) as u32;
     // Column sums of a band of `factor` rows (whole rows at a time, which the compiler turns
     // into vector additions), then the sums of `factor` columns: the same integer sums as
     // adding each block's pixels, in a third of the time.
-    let mut columns = vec![0u32; stride];
+    let mut columns = vec![0u32; source_w as usize];
     let buffer: &mut [u8] = &mut out;
     for y in 0..height as usize {
         columns.fill(0);
         for row in 0..factor {
-            let line = &source[(y * factor + row) * stride..][..stride];
-            for (sum, &value) in columns.iter_mut().zip(line) {
-                *sum += u32::from(value);
-            }
+            add_row(y * factor + row, &mut columns);
         }
         let out_row = &mut buffer[y * width as usize..][..width as usize];
         for (pixel, block) in out_row.iter_mut().zip(columns.chunks_exact(factor)) {
@@ -292,6 +325,20 @@ mod tests {
                     "({x}, {y}) / {factor}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn colour_reduced_is_the_reduced_colour_plane() {
+        // A real colour photo whose sides are not multiples of the factors.
+        let photo = crate::quality::fixture("backgrounds/coffee.jpg").to_rgb8();
+        let photo = image::imageops::crop_imm(&photo, 0, 0, 331, 203).to_image();
+        for factor in [1u32, 2, 3, 8] {
+            assert_eq!(
+                colour_reduced(&photo, factor),
+                box_reduce(&colour_of(&photo), factor),
+                "/ {factor}"
+            );
         }
     }
 
