@@ -59,11 +59,21 @@ pub fn colour_reduced(rgb: &RgbImage, factor: u32) -> GrayImage {
     if factor <= 1 {
         return colour_of(rgb);
     }
-    let (pixels, _) = rgb.as_raw().as_chunks::<3>();
-    let stride = rgb.width() as usize;
+    let stride = rgb.width() as usize * 3;
+    let raw = rgb.as_raw();
+    // Per byte of a row, the spread (largest less smallest) of it and the next two: at every
+    // third byte, a pixel's colourfulness. Three times the work of one per pixel, but in
+    // whole-row vector operations, where picking each pixel's three bytes apart is a shuffle
+    // that x86-64's baseline instructions lack (the per-pixel loop took 9 instructions a pixel).
+    let mut spread = vec![0u8; stride.saturating_sub(2)];
     box_reduce_rows((rgb.width(), rgb.height()), factor, |y, columns| {
-        for (sum, pixel) in columns.iter_mut().zip(&pixels[y * stride..][..stride]) {
-            *sum += u32::from(colourfulness(pixel));
+        let row = &raw[y * stride..][..stride];
+        let triples = row.iter().zip(&row[1..]).zip(&row[2..]);
+        for (spread, ((&a, &b), &c)) in spread.iter_mut().zip(triples) {
+            *spread = a.max(b).max(c) - a.min(b).min(c);
+        }
+        for (sum, &colour) in columns.iter_mut().zip(spread.iter().step_by(3)) {
+            *sum += u32::from(colour);
         }
     })
 }
