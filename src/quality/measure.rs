@@ -78,8 +78,8 @@ pub fn colour_reduced(rgb: &RgbImage, factor: u32) -> GrayImage {
     })
 }
 
-/// The reduction behind `box_reduce` and `colour_reduced`, of an image of `size` whose row `y`
-/// `add_row(y, columns)` adds into per-column sums.
+/// The reduction behind `box_reduce` and `colour_reduced`: of an image `source_w` x `source_h`
+/// pixels whose row `y` `add_row(y, columns)` adds into per-column sums.
 fn box_reduce_rows(
     (source_w, source_h): (u32, u32),
     factor: u32,
