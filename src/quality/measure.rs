@@ -4,16 +4,21 @@ use image::{GrayImage, RgbImage};
 
 /// The luma plane (BT.601, as JPEG stores it) of an RGB frame.
 pub fn luma_of(rgb: &RgbImage) -> GrayImage {
-    let mut luma = GrayImage::new(rgb.width(), rgb.height());
-    let buffer: &mut [u8] = &mut luma;
-    // Fixed-size pixels (`as_chunks`) let the compiler vectorise the loop.
+    // Fixed-size pixels (`as_chunks`) let the compiler vectorise the loop; collected straight
+    // into the plane's buffer rather than into a zeroed image (a frame's worth of memset).
     let (pixels, _) = rgb.as_raw().as_chunks::<3>();
-    for (out, pixel) in buffer.iter_mut().zip(pixels) {
-        let [r, g, b] = pixel.map(u32::from);
-        // 0.299, 0.587, 0.114 in 16.16 fixed point; the sum of weights is 65536, so no overflow.
-        *out = ((19_595 * r + 38_470 * g + 7_471 * b + 32_768) >> 16) as u8;
-    }
-    luma
+    let luma: Vec<u8> = pixels
+        .iter()
+        .take(rgb.width() as usize * rgb.height() as usize)
+        .map(|pixel| {
+            let [r, g, b] = pixel.map(u32::from);
+            // 0.299, 0.587, 0.114 in 16.16 fixed point; the weights sum to 65536: no overflow.
+            ((19_595 * r + 38_470 * g + 7_471 * b + 32_768) >> 16) as u8
+        })
+        .collect();
+    // One value per pixel of an image whose buffer holds them all, so the size matches.
+    GrayImage::from_raw(rgb.width(), rgb.height(), luma)
+        .unwrap_or_else(|| GrayImage::new(rgb.width(), rgb.height()))
 }
 
 /// How colourful each pixel is: its largest channel less its smallest (0 for greys). A plane
@@ -336,6 +341,25 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn luma_is_bt601_of_each_pixel() {
+        let photo = crate::quality::fixture("backgrounds/coffee.jpg").to_rgb8();
+        let photo = image::imageops::crop_imm(&photo, 0, 0, 101, 37).to_image();
+        let luma = luma_of(&photo);
+        assert_eq!(luma.dimensions(), (101, 37));
+        for (x, y, pixel) in photo.enumerate_pixels() {
+            let [r, g, b] = pixel.0.map(f64::from);
+            let expected = (0.299 * r + 0.587 * g + 0.114 * b).round();
+            let got = f64::from(luma.get_pixel(x, y)[0]);
+            // The 16.16 weights round 0.299/0.587/0.114 to 1/65536: at most one level off.
+            assert!(
+                (got - expected).abs() <= 1.0,
+                "({x}, {y}): {got} vs {expected}"
+            );
+        }
+        assert_eq!(luma_of(&RgbImage::new(0, 5)).dimensions(), (0, 5));
     }
 
     #[test]
