@@ -27,20 +27,16 @@ pub fn colour_of(rgb: &RgbImage) -> GrayImage {
     let mut colour = GrayImage::new(rgb.width(), rgb.height());
     let buffer: &mut [u8] = &mut colour;
     let (pixels, _) = rgb.as_raw().as_chunks::<3>();
-    for (out, pixel) in buffer.iter_mut().zip(pixels) {
-        *out = colourfulness(pixel);
+    for (out, &[r, g, b]) in buffer.iter_mut().zip(pixels) {
+        *out = spread(r, g, b);
     }
     colour
 }
 
-/// A pixel's largest channel less its smallest.
+/// The largest of three values less the smallest: a pixel's colourfulness from its channels.
 #[inline]
-fn colourfulness(pixel: &[u8; 3]) -> u8 {
-    let (high, low) = (
-        pixel[0].max(pixel[1]).max(pixel[2]),
-        pixel[0].min(pixel[1]).min(pixel[2]),
-    );
-    high - low
+fn spread(a: u8, b: u8, c: u8) -> u8 {
+    a.max(b).max(c) - a.min(b).min(c)
 }
 
 /// Averages `factor`x`factor` blocks: a fast, alias-free reduction for analysis.
@@ -70,14 +66,14 @@ pub fn colour_reduced(rgb: &RgbImage, factor: u32) -> GrayImage {
     // third byte, a pixel's colourfulness. Three times the work of one per pixel, but in
     // whole-row vector operations, where picking each pixel's three bytes apart is a shuffle
     // that x86-64's baseline instructions lack (the per-pixel loop took 9 instructions a pixel).
-    let mut spread = vec![0u8; stride.saturating_sub(2)];
+    let mut spreads = vec![0u8; stride.saturating_sub(2)];
     box_reduce_rows((rgb.width(), rgb.height()), factor, |y, columns| {
         let row = &raw[y * stride..][..stride];
         let triples = row.iter().zip(&row[1..]).zip(&row[2..]);
-        for (spread, ((&a, &b), &c)) in spread.iter_mut().zip(triples) {
-            *spread = a.max(b).max(c) - a.min(b).min(c);
+        for (out, ((&a, &b), &c)) in spreads.iter_mut().zip(triples) {
+            *out = spread(a, b, c);
         }
-        for (sum, &colour) in columns.iter_mut().zip(spread.iter().step_by(3)) {
+        for (sum, &colour) in columns.iter_mut().zip(spreads.iter().step_by(3)) {
             *sum += u32::from(colour);
         }
     })
