@@ -305,7 +305,14 @@ fn log_utterances(path: &std::path::Path, receiver: &mpsc::Receiver<Vec<Utteranc
 
 /// The OS's voices. A language without a voice is spoken by an English one (the screen still
 /// shows the customer's language), and staff are told once per language in the log.
+///
+/// The speech service is reached when there is first something to say: a kiosk whose customers
+/// never ask for speech starts no speech server (speech-dispatcher, started on demand, lists
+/// every voice into its log at each start).
 fn speak_utterances(receiver: &mpsc::Receiver<Vec<Utterance>>) {
+    let Ok(first) = receiver.recv() else {
+        return;
+    };
     let mut tts = match tts::Tts::default() {
         Ok(tts) => tts,
         Err(error) => {
@@ -318,7 +325,7 @@ fn speak_utterances(receiver: &mpsc::Receiver<Vec<Utterance>>) {
     let voices = tts.voices().unwrap_or_default();
     let mut told = std::collections::BTreeSet::new();
     let mut current: Option<String> = None;
-    for batch in receiver {
+    for batch in std::iter::once(first).chain(receiver) {
         for (index, utterance) in batch.iter().enumerate() {
             let voice = voice_for(&voices, utterance.lang).or_else(|| {
                 if told.insert(utterance.lang) {

@@ -687,6 +687,13 @@ fn nothing_personal_reaches_the_disk_in_a_fresh_home() {
             assert!(!text.contains(field), "{field} in {}", file.display());
         }
     }
+    // Nobody asked for speech: no speech server was started (it would log tens of thousands
+    // of lines into this home's cache, listing its voices).
+    let speech_server: Vec<_> = files
+        .iter()
+        .filter(|f| f.to_string_lossy().contains("speech-dispatcher"))
+        .collect();
+    assert!(speech_server.is_empty(), "{speech_server:?}");
     let Some(log_file) = files
         .iter()
         .find(|f| f.starts_with(root.path().join("logs")))
