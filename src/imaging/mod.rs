@@ -332,7 +332,8 @@ pub fn prepare_document_file(
 }
 
 /// Prepares a photo as the kiosk uploads it, with the quality engine's verdict on it: a
-/// document side is judged and rectified to its corners (`document_for_upload`), a face is
+/// document side is judged and, when it passes, rectified to its corners (`crop_for_upload`),
+/// unless its MRZ lies outside that outline; a face is
 /// judged as it is, a utility bill is not judged. Camera stills and chosen files alike come
 /// through here, so that a file gets the same checks as the camera.
 pub fn prepare_checked(
@@ -349,14 +350,21 @@ pub fn prepare_checked(
         ImageRole::Document => {
             let report = analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), quality);
             let mut check = PhotoCheck::from(&report);
+            let mut outline_holds_the_zone = true;
             if quality.mrz != crate::quality::MrzPolicy::Off {
                 // On the rectified document, and on the whole photo when that gives no valid
                 // reading (an outline that clips the zone); only the summary leaves this
                 // block, the reading is wiped when it drops.
                 let reading = crate::mrz::read_document(&rgb, whole_document_corners(&report));
+                outline_holds_the_zone = !reading.outside_outline;
                 check.mrz = Some(reading.summary(crate::mrz::today()));
             }
-            let document = crop_for_upload(rgb, &report, quality);
+            // A zone found outside the outline: the outline is around part of the document.
+            let document = if outline_holds_the_zone {
+                crop_for_upload(rgb, &report, quality)
+            } else {
+                rgb
+            };
             Ok((prepare_pixels(document, role, policy)?, check))
         }
         ImageRole::Face => {

@@ -64,6 +64,11 @@ pub struct MrzReading {
     pub data: Option<mrz::MrzData>,
     /// The recognised lines (wiped on drop).
     lines: Vec<Vec<u8>>,
+    /// The zone was read on the whole photo, and better than on the document rectified from
+    /// the outline given (or the outline was too narrow to hold one): the outline is around
+    /// something inside the document (its portrait, a panel), so a crop to it would cut the
+    /// zone, and most of the document, away.
+    pub outside_outline: bool,
 }
 
 impl Drop for MrzReading {
@@ -83,6 +88,7 @@ impl MrzReading {
             checks: Vec::new(),
             data: None,
             lines: Vec::new(),
+            outside_outline: false,
         }
     }
 
@@ -227,18 +233,20 @@ pub fn read_document(rgb: &RgbImage, corners: Option<&[crate::quality::Corner; 4
         crate::imaging::wipe_slice(&mut crop);
         reading
     });
-    match on_crop {
-        Some(reading) if reading.valid => reading,
+    let mut reading = match on_crop {
+        Some(reading) if reading.valid => return reading,
         Some(reading) => {
             let whole = read(&crate::quality::luma_of(rgb));
             if whole.rank() > reading.rank() {
                 whole
             } else {
-                reading
+                return reading;
             }
         }
         None => read(&crate::quality::luma_of(rgb)),
-    }
+    };
+    reading.outside_outline = corners.is_some() && reading.found;
+    reading
 }
 
 /// Reads the MRZ on a luma image: upright first, then turned half round (a page held upside

@@ -242,17 +242,6 @@ impl From<&FaceReport> for PhotoCheck {
     }
 }
 
-/// The document photo as it is uploaded: rectified to its corners with the configured margin
-/// when the engine finds a document that is whole in the frame (and `crop_documents` is on);
-/// otherwise as it was, so that nothing the customer showed is cut away by a wrong outline.
-pub fn document_for_upload(
-    rgb: RgbImage,
-    settings: &QualitySettings,
-) -> (RgbImage, DocumentReport) {
-    let report = analyze_document_in_colour(&luma_of(&rgb), Some(&rgb), settings);
-    (crop_for_upload(rgb, &report, settings), report)
-}
-
 /// The corners to rectify by: the outline, when the document is whole in the frame.
 pub fn whole_document_corners(report: &DocumentReport) -> Option<&[Corner; 4]> {
     report
@@ -261,14 +250,20 @@ pub fn whole_document_corners(report: &DocumentReport) -> Option<&[Corner; 4]> {
         .filter(|_| !report.problems.contains(&DocumentProblem::CutOff))
 }
 
-/// The photo as uploaded, given the engine's report on it (see `document_for_upload`).
+/// The document photo as uploaded, given the engine's report on it: rectified to its corners
+/// with the configured margin when the photo passed every check (and `crop_documents` is on);
+/// otherwise as it was. A photo sent despite a problem ("Use anyway", a file) is the one whose
+/// outline is least to be trusted: on a tight scan, where the document's edge is the image's,
+/// the best outline is the portrait or a panel inside it, and a crop to it would send a part
+/// of the document. Sent whole, nothing the customer showed is cut away; the service finds the
+/// document itself.
 pub fn crop_for_upload(
     rgb: RgbImage,
     report: &DocumentReport,
     settings: &QualitySettings,
 ) -> RgbImage {
     match whole_document_corners(report) {
-        Some(corners) if settings.crop_documents => {
+        Some(corners) if settings.crop_documents && report.usable() => {
             let cropped = crop_document(&rgb, corners, settings.crop_margin);
             // The full frame is a customer's photo too: wiped before it is freed.
             let mut source = rgb;
