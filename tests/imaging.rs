@@ -964,6 +964,59 @@ mod quality {
         );
     }
 
+    /// A passport page on gravel and on grass, level and without a shadow: stones and blades
+    /// touching its edge bulge the traced outline, and the hull's corners followed the bulge
+    /// (before session 15, 4 of these 6 frames 6-32% of the diagonal off, most judged usable
+    /// all the same); the lines through the outline's longest straight stretches find the page.
+    #[test]
+    fn a_page_whose_outline_touches_texture_is_found_by_its_sides() {
+        use image::imageops::FilterType::Lanczos3;
+        use markid_kiosk::quality::analyze_document_in_colour;
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let page = image::open(fixtures.join("documents/pass-cze.jpg"))
+            .unwrap()
+            .into_rgb8();
+        let height = 1000 * page.height() / page.width();
+        let page = image::imageops::resize(&page, 1000, height, Lanczos3);
+        let diagonal = 1920f32.hypot(1080.0);
+        let mut misses = Vec::new();
+        for background in ["gravel", "grass"] {
+            let photo = image::open(fixtures.join(format!("backgrounds/{background}.jpg")))
+                .unwrap()
+                .into_rgb8();
+            let cover = image::imageops::resize(&photo, 1920, 1920, Lanczos3);
+            let ground = image::imageops::crop_imm(&cover, 0, 420, 1920, 1080).to_image();
+            for (left, top) in [(300u32, 150u32), (450, 200), (600, 300)] {
+                let mut frame = ground.clone();
+                image::imageops::overlay(&mut frame, &page, i64::from(left), i64::from(top));
+                // Pixel centres of the page's outermost pixels, half a pixel inside its edge.
+                let (x0, y0) = (left as f32 - 0.5, top as f32 - 0.5);
+                let (x1, y1) = (x0 + 1000.0, y0 + height as f32);
+                let truth = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+                let report = analyze_document_in_colour(
+                    &luma_of(&frame),
+                    Some(&frame),
+                    &QualitySettings::default(),
+                );
+                let worst = report.corners.map_or(f32::INFINITY, |corners| {
+                    corners
+                        .iter()
+                        .zip(&truth)
+                        .map(|(c, t)| (c[0] - t[0]).hypot(c[1] - t[1]))
+                        .fold(0.0f32, f32::max)
+                });
+                if worst >= 0.01 * diagonal || !report.usable() {
+                    misses.push(format!(
+                        "{background} at {left},{top}: a corner {:.1}% of the diagonal off, {:?}",
+                        100.0 * worst / diagonal,
+                        report.problems
+                    ));
+                }
+            }
+        }
+        assert!(misses.is_empty(), "{misses:#?}");
+    }
+
     /// The document as uploaded: a good photo is cropped to the document (with its margin);
     /// a tight scan, whose document edge is the image's own, is sent whole. On such a scan
     /// the best outline is the portrait or a panel inside the page (too small, soft), and a

@@ -406,7 +406,12 @@ pub fn document_set_of(classes: &[DocClass], per_class: usize, seed: u64) -> Vec
                 source = imageproc::filter::gaussian_blur_f32(&source, sigma);
             }
             let rounded = doc_name.starts_with("id");
-            composite(&mut frame, &with_alpha(&source, rounded), &corners, true);
+            // A drop shadow on every other frame: under a lamp a document casts one, under a
+            // kiosk's diffuse light hardly any. On every frame (until session 15) it outlined
+            // two sides of each document for the engine: without any, the corners within 3%
+            // fell from 45 to 42 of 48.
+            let shadow = index % 2 == 0;
+            composite(&mut frame, &with_alpha(&source, rounded), &corners, shadow);
             if class != DocClass::Glare && rng.random_bool(0.4) {
                 thumb(&mut frame, &mut rng, &corners);
             }
