@@ -353,51 +353,52 @@ fn find_at_scale(
         {
             None
         } else {
-            quad_of_longest_sides(contour).and_then(best_fit)
+            // Whole in the frame only: lines that run to the frame's edge come from an outline
+            // joined to background that runs off it (a white cup above a page), which the
+            // hull's candidates and the weights for cut ones already judge.
+            quad_of_longest_sides(contour)
+                .and_then(best_fit)
+                .filter(|(quad, _)| on_frame_border(quad, work.width(), work.height()) == 0)
         };
-        let Some((quad, support)) = from_hull
-            .into_iter()
-            .chain(from_sides)
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-        else {
-            // Only the frame's own outline (a texture's edges run everywhere along it).
-            continue;
-        };
-        let aspect = aspect_of(&quad);
-        // A document pushed off the frame shows only part of itself, of any proportion.
-        let cut = on_frame_border(&quad, work.width(), work.height()) > 0;
-        // Even then, no sliver: half an ID-1 card cut across its height is 3.2 to 1.
-        let plausible = if cut {
-            aspect <= 3.2
-        } else {
-            ASPECT_RANGE.contains(&aspect)
-        };
-        if support < min_support || !plausible {
-            continue;
-        }
-        let area = f64::from(polygon_area(&quad)) / frame_area;
-        // Larger wins over better-backed: a passport's photo box or a card's chip is a
-        // well-edged quadrilateral inside the document. But a candidate the frame cuts can be
-        // a whole document joined to background structure that runs off the frame (a mast
-        // beside a passport, brick courses), so it is weighed down against whole ones: by
-        // `CUT_PLAUSIBLE_WEIGHT`, and by `CUT_CANDIDATE_WEIGHT` when only the laxer aspect rule
-        // for cut documents lets it in (a whole one would be too long): then it must be more
-        // than twice the size of a whole one to win. A document really cut off has no whole
-        // candidate that large (its photo box and its MRZ are far smaller).
-        let cut_penalty = match (cut, ASPECT_RANGE.contains(&aspect)) {
-            (false, _) => 1.0,
-            (true, true) => CUT_PLAUSIBLE_WEIGHT,
-            (true, false) => CUT_CANDIDATE_WEIGHT,
-        };
-        let score = (area as f32) * support * support * cut_penalty;
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((
-                score,
-                Found {
-                    points: quad,
-                    support,
-                },
-            ));
+        // Each is judged on its own: one better backed by edges but of no document's shape
+        // must not hide the other.
+        for (quad, support) in from_hull.into_iter().chain(from_sides) {
+            let aspect = aspect_of(&quad);
+            // A document pushed off the frame shows only part of itself, of any proportion.
+            let cut = on_frame_border(&quad, work.width(), work.height()) > 0;
+            // Even then, no sliver: half an ID-1 card cut across its height is 3.2 to 1.
+            let plausible = if cut {
+                aspect <= 3.2
+            } else {
+                ASPECT_RANGE.contains(&aspect)
+            };
+            if support < min_support || !plausible {
+                continue;
+            }
+            let area = f64::from(polygon_area(&quad)) / frame_area;
+            // Larger wins over better-backed: a passport's photo box or a card's chip is a
+            // well-edged quadrilateral inside the document. But a candidate the frame cuts can be
+            // a whole document joined to background structure that runs off the frame (a mast
+            // beside a passport, brick courses), so it is weighed down against whole ones: by
+            // `CUT_PLAUSIBLE_WEIGHT`, and by `CUT_CANDIDATE_WEIGHT` when only the laxer aspect rule
+            // for cut documents lets it in (a whole one would be too long): then it must be more
+            // than twice the size of a whole one to win. A document really cut off has no whole
+            // candidate that large (its photo box and its MRZ are far smaller).
+            let cut_penalty = match (cut, ASPECT_RANGE.contains(&aspect)) {
+                (false, _) => 1.0,
+                (true, true) => CUT_PLAUSIBLE_WEIGHT,
+                (true, false) => CUT_CANDIDATE_WEIGHT,
+            };
+            let score = (area as f32) * support * support * cut_penalty;
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((
+                    score,
+                    Found {
+                        points: quad,
+                        support,
+                    },
+                ));
+            }
         }
     }
     let (score, mut found) = best?;
