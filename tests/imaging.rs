@@ -739,6 +739,17 @@ mod quality {
         (preview, scaled)
     }
 
+    /// How far each found corner is from the true one, in pixels.
+    fn corner_distances<'a>(
+        found: &'a [[f32; 2]; 4],
+        truth: &'a [[f32; 2]; 4],
+    ) -> impl Iterator<Item = f32> + 'a {
+        found
+            .iter()
+            .zip(truth)
+            .map(|(a, b)| (a[0] - b[0]).hypot(a[1] - b[1]))
+    }
+
     fn share(part: usize, whole: usize) -> f64 {
         100.0 * part as f64 / whole.max(1) as f64
     }
@@ -792,13 +803,7 @@ mod quality {
             let error = match (sample.corners, report.corners) {
                 (Some(truth), Some(found)) => {
                     let diagonal = (eval_set::WIDTH as f32).hypot(eval_set::HEIGHT as f32);
-                    found
-                        .iter()
-                        .zip(&truth)
-                        .map(|(a, b)| (a[0] - b[0]).hypot(a[1] - b[1]))
-                        .sum::<f32>()
-                        / 4.0
-                        / diagonal
+                    corner_distances(&found, &truth).sum::<f32>() / 4.0 / diagonal
                 }
                 (Some(_), None) => f32::INFINITY,
                 (None, _) => f32::NAN,
@@ -999,11 +1004,7 @@ mod quality {
                     &QualitySettings::default(),
                 );
                 let worst = report.corners.map_or(f32::INFINITY, |corners| {
-                    corners
-                        .iter()
-                        .zip(&truth)
-                        .map(|(c, t)| (c[0] - t[0]).hypot(c[1] - t[1]))
-                        .fold(0.0f32, f32::max)
+                    corner_distances(&corners, &truth).fold(0.0f32, f32::max)
                 });
                 if worst >= 0.01 * diagonal || !report.usable() {
                     misses.push(format!(

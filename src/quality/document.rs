@@ -461,24 +461,24 @@ fn quad_of_longest_sides(contour: &[Point<i32>]) -> Option<[Corner; 4]> {
     if n < 4 {
         return None;
     }
-    let end = |i: usize| {
-        let (a, b) = (simplified[i], simplified[(i + 1) % n]);
-        ([a.x as f32, a.y as f32], [b.x as f32, b.y as f32])
-    };
-    let length = |i: usize| {
-        let (a, b) = end(i);
-        distance(a, b)
-    };
+    // Each stretch: where it starts, where it ends, and its length.
+    let stretches: Vec<(Corner, Corner, f32)> = (0..n)
+        .map(|i| {
+            let (a, b) = (simplified[i], simplified[(i + 1) % n]);
+            let (a, b) = ([a.x as f32, a.y as f32], [b.x as f32, b.y as f32]);
+            (a, b, distance(a, b))
+        })
+        .collect();
     let mut longest: Vec<usize> = (0..n).collect();
-    longest.sort_by(|&a, &b| length(b).total_cmp(&length(a)));
+    longest.sort_by(|&a, &b| stretches[b].2.total_cmp(&stretches[a].2));
     longest.truncate(4);
     longest.sort_unstable();
     let lines: Vec<(Corner, Corner)> = longest
         .iter()
         .map(|&i| {
-            let (a, b) = end(i);
-            let l = length(i).max(f32::EPSILON);
-            (a, [(b[0] - a[0]) / l, (b[1] - a[1]) / l])
+            let (a, b, length) = stretches[i];
+            let length = length.max(f32::EPSILON);
+            (a, [(b[0] - a[0]) / length, (b[1] - a[1]) / length])
         })
         .collect();
     let mut corners = [[0.0f32; 2]; 4];
